@@ -1,0 +1,1 @@
+"""Management analysis kit for 4S dealerships."""

@@ -1,0 +1,31 @@
+"""The kit's exceptions: one base class, so a caller can catch everything the kit raises on purpose."""
+
+from __future__ import annotations
+
+
+class KitError(Exception):
+    """Base class of every error the kit raises deliberately."""
+
+
+class DataContractError(KitError, ValueError):
+    """Input data breaks the data contract.
+
+    The message names the file, the row(s) as the user sees them in Excel, the column, what was expected and what
+    was found. ``problems`` holds every individual problem when several were collected in one pass.
+    """
+
+    def __init__(self, message: str, problems: list | None = None):
+        super().__init__(message)
+        self.problems = list(problems or [])
+
+
+class ConfigError(KitError, ValueError):
+    """A setting in ``dealer.yml`` is unknown, ill-typed or out of range; the message names the setting."""
+
+
+class NotFittedError(KitError, RuntimeError):
+    """A model was used before ``fit``."""
+
+
+class InsufficientDataError(KitError, ValueError):
+    """There is too little data for an analysis; callers may fall back to a documented simpler method."""

@@ -1,0 +1,179 @@
+"""One look for every report: the matplotlib style, a CJK font, and ``plot_*`` helpers that return Figures.
+
+Chinese text needs a font with CJK glyphs; matplotlib's default (DejaVu Sans) has none. :func:`cjk_font` uses a
+system CJK font when one is installed (Noto Sans CJK, Source Han Sans, WenQuanYi, SimHei …) and otherwise the Noto
+Sans CJK SC file that the ``mplfonts`` package ships with the kit's install; it is registered with matplotlib's
+font manager directly (``addfont``), so no font cache rebuild or root access is needed. Latin text stays in
+DejaVu Sans; matplotlib falls back to the CJK font glyph by glyph.
+
+Helpers follow one signature: ``plot_x(data, *, ax=None, title=None, lang="en", ...) -> Figure``; they only draw
+(the numbers come from the domain modules), never call ``plt.show`` or read files.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg", force=False)
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.ticker as mticker  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+#: Fixed colour order (colour-blind safe, Okabe–Ito), so a series keeps its colour across reports.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
+           "#999999", "#882255")
+TARGET_COLOUR = "#C0392B"
+GOOD, BAD, NEUTRAL = "#2E7D32", "#C62828", "#607D8B"
+
+SYSTEM_CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
+                       "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Microsoft YaHei", "PingFang SC", "SimHei",
+                       "Heiti SC", "Sarasa Gothic SC")
+
+
+@lru_cache(maxsize=1)
+def cjk_font() -> str:
+    """Family name of a font with Chinese glyphs, registered with matplotlib; raises if none can be found."""
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    for family in SYSTEM_CJK_FAMILIES:
+        if family in installed:
+            return family
+    try:
+        import mplfonts
+    except ImportError:  # pragma: no cover - mplfonts is a declared dependency
+        mplfonts = None
+    if mplfonts is not None:
+        font_dir = Path(mplfonts.__file__).parent / "fonts"
+        for file_name in ("NotoSansCJKsc-Regular.otf", "SourceHanSansSC-Regular.otf", "SimHei.ttf"):
+            path = font_dir / file_name
+            if path.is_file():
+                font_manager.fontManager.addfont(str(path))
+                return font_manager.FontProperties(fname=str(path)).get_name()
+    raise RuntimeError("No CJK font found: install the kit's dependencies (mplfonts) or fonts-noto-cjk.")
+
+
+def use_style() -> None:
+    """Apply the kit's matplotlib style (fonts, sizes, grid, colours) to the current process."""
+    cjk = cjk_font()
+    matplotlib.rcParams.update({
+        "font.family": "sans-serif",
+        "font.sans-serif": ["DejaVu Sans", cjk],
+        "axes.unicode_minus": False,
+        "figure.figsize": (9.0, 4.2),
+        "figure.dpi": 110,
+        "savefig.dpi": 110,
+        "figure.constrained_layout.use": True,
+        "axes.titlesize": 12,
+        "axes.titleweight": "bold",
+        "axes.labelsize": 10,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "axes.prop_cycle": matplotlib.cycler(color=list(PALETTE)),
+        "legend.frameon": False,
+        "legend.fontsize": 9,
+        "xtick.labelsize": 9,
+        "ytick.labelsize": 9,
+    })
+
+
+def _axes(ax, *, figsize=None):
+    if ax is not None:
+        return ax.figure, ax
+    use_style()
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots()
+
+
+def percent_axis(ax, axis: str = "y", digits: int = 0) -> None:
+    fmt = mticker.PercentFormatter(1.0, decimals=digits)
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def money_axis(ax, axis: str = "y") -> None:
+    fmt = mticker.FuncFormatter(lambda v, _: f"¥{v / 1e4:,.0f}万" if abs(v) >= 1e5 else f"¥{v:,.0f}")
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def _month_axis(ax) -> None:
+    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+    ax.xaxis.set_minor_locator(mdates.MonthLocator())
+
+
+# --------------------------------------------------------------------------- generic helpers
+
+
+def plot_lines(frame: pd.DataFrame, *, x: str, ys: Sequence[str], labels: Sequence[str] | None = None,
+               target: float | None = None, target_label: str = "target", ax=None, title: str | None = None,
+               ylabel: str | None = None, percent: bool = False, figsize=None) -> Figure:
+    """Lines over time (x a date or period column), an optional horizontal target line."""
+    fig, ax = _axes(ax, figsize=figsize)
+    xs = frame[x]
+    if isinstance(xs.dtype, pd.PeriodDtype):
+        xs = xs.dt.to_timestamp()
+    for i, col in enumerate(ys):
+        ax.plot(xs, frame[col], marker="o", markersize=3, lw=1.8, color=PALETTE[i % len(PALETTE)],
+                label=(labels[i] if labels else col))
+    if target is not None:
+        ax.axhline(target, color=TARGET_COLOUR, ls="--", lw=1.2, label=target_label)
+    if percent:
+        percent_axis(ax)
+    if pd.api.types.is_datetime64_any_dtype(xs):
+        _month_axis(ax)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="best")
+    return fig
+
+
+def plot_bars(frame: pd.DataFrame, *, x: str, y: str, ax=None, title: str | None = None, xlabel: str | None = None,
+              target: float | None = None, target_label: str = "target", percent: bool = False,
+              horizontal: bool = True, colour_by: str | None = None, annotate: bool = True,
+              figsize=None) -> Figure:
+    """Bars (horizontal by default, so long Chinese or model names stay readable), values printed on the bars."""
+    n = len(frame)
+    if figsize is None and horizontal:
+        figsize = (9.0, max(2.2, 0.32 * n + 1.0))
+    fig, ax = _axes(ax, figsize=figsize)
+    colours = [PALETTE[0]] * n
+    if colour_by is not None:
+        colours = [BAD if bool(v) else PALETTE[0] for v in frame[colour_by]]
+    labels = [str(v) for v in frame[x]]
+    values = frame[y].astype(float).to_numpy()
+    if horizontal:
+        bars = ax.barh(labels[::-1], values[::-1], color=colours[::-1])
+        if target is not None:
+            ax.axvline(target, color=TARGET_COLOUR, ls="--", lw=1.2, label=target_label)
+        if percent:
+            percent_axis(ax, "x")
+        ax.grid(axis="y", visible=False)
+        if xlabel:
+            ax.set_xlabel(xlabel)
+    else:
+        bars = ax.bar(labels, values, color=colours)
+        if target is not None:
+            ax.axhline(target, color=TARGET_COLOUR, ls="--", lw=1.2, label=target_label)
+        if percent:
+            percent_axis(ax)
+        ax.grid(axis="x", visible=False)
+        if xlabel:
+            ax.set_ylabel(xlabel)
+    if annotate:
+        fmt = (lambda v: f"{v * 100:.0f}%") if percent else (lambda v: f"{v:,.0f}" if abs(v) >= 10 else f"{v:,.2g}")
+        ax.bar_label(bars, labels=[fmt(v) if np.isfinite(v) else "" for v in
+                                   (values[::-1] if horizontal else values)], padding=2, fontsize=8)
+    if target is not None:
+        ax.legend(loc="lower right" if horizontal else "best")
+    if title:
+        ax.set_title(title)
+    return fig

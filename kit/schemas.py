@@ -1,0 +1,245 @@
+"""Column contracts for the tables a dealership hands the kit (see ``docs/DATA_CONTRACT.md``).
+
+Each table is a :class:`TableSpec`: its columns with type, whether required, allowed values, ranges and the
+Chinese headers dealer systems export (aliases). ``kit.io`` reads a file, maps headers and values through these
+specs, parses the types, and validates with pandera; nothing here reads files.
+
+Values may also arrive in Chinese (``来店``, ``成交``, ``是``); ``VALUE_ALIASES`` maps them to the canonical codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["str", "date", "datetime", "month", "int", "float", "bool"]
+
+CHANNELS = ("walk_in", "phone", "online", "referral", "event")
+LEAD_STATUSES = ("open", "won", "lost")
+CONSULTANT_GRADES = ("H", "A", "B", "C", "O", "F", "N")
+FOLLOWUP_KINDS = ("call", "visit", "wechat", "sms")
+LEAVE_TYPES = ("voluntary", "involuntary")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table contract.
+
+    ``required`` means the column must be present; ``nullable`` whether a cell may be empty.
+    """
+
+    name: str
+    kind: Kind
+    description: str
+    required: bool = True
+    nullable: bool = False
+    allowed: tuple[str, ...] | None = None
+    min: float | None = None
+    max: float | None = None
+    aliases: tuple[str, ...] = ()
+    personal: bool = False
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A table contract: columns, the unique key, and a sample row for the data dictionary."""
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+    sample: dict = field(default_factory=dict)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+    def header_aliases(self) -> dict[str, str]:
+        """Map every accepted header spelling (canonical, Chinese, case/space variants) to the canonical name."""
+        mapping: dict[str, str] = {}
+        for col in self.columns:
+            for alias in (col.name, *col.aliases):
+                mapping[normalise_header(alias)] = col.name
+        return mapping
+
+
+def normalise_header(text: object) -> str:
+    """Header comparison key: trimmed, lower-case, full-width brackets and inner spaces removed."""
+    s = str(text).strip().lower()
+    for a, b in (("（", "("), ("）", ")"), ("\u3000", " "), ("：", ":")):
+        s = s.replace(a, b)
+    return "".join(s.split()).replace("-", "_")
+
+
+LEADS = TableSpec(
+    name="leads",
+    description="One row per prospect (意向客户 / A卡), as registered in the showroom or by the DCC team.",
+    key=("lead_id",),
+    columns=(
+        Column("lead_id", "str", "Lead id, unique", aliases=("客户编号", "线索编号", "线索ID", "客户ID")),
+        Column("store_id", "str", "Store", aliases=("门店", "门店编号", "店号")),
+        Column("created_at", "date", "First registration date (建档日期)", aliases=("建档日期", "登记日期", "创建日期")),
+        Column("channel", "str", "Lead channel", allowed=CHANNELS, aliases=("渠道", "来源渠道", "线索来源")),
+        Column("consultant_id", "str", "Sales consultant (a staff_id)", aliases=("销售顾问", "顾问编号", "销售顾问编号")),
+        Column("model_interest", "str", "Car model of interest", aliases=("意向车型",)),
+        Column("visits", "int", "Showroom visits", min=0, aliases=("到店次数",)),
+        Column("test_drive", "bool", "Took a test drive", aliases=("试乘试驾", "是否试驾")),
+        Column("quoted", "bool", "Was given a price quote", aliases=("是否报价", "报价")),
+        Column("trade_in", "bool", "Has a car to trade in", aliases=("置换意向", "是否置换")),
+        Column("finance", "bool", "Wants a loan", aliases=("贷款意向", "是否贷款")),
+        Column("grade", "str", "Intent grade set by the consultant", nullable=True, allowed=CONSULTANT_GRADES,
+               aliases=("客户级别", "意向级别")),
+        Column("status", "str", "open, won or lost", allowed=LEAD_STATUSES, aliases=("状态", "线索状态")),
+        Column("closed_at", "date", "Order (won) or 战败 (lost) date; required when won or lost", nullable=True,
+               aliases=("成交/战败日期", "关闭日期", "成交战败日期")),
+        Column("delivered_at", "date", "Date the car was handed over (won leads)", required=False, nullable=True,
+               aliases=("交车日期",)),
+        Column("lost_reason", "str", "战败 reason", required=False, nullable=True, aliases=("战败原因",)),
+        Column("gross_profit", "float", "Gross profit per car, CNY (won leads)", required=False, nullable=True,
+               aliases=("单车毛利",)),
+        Column("customer_name", "str", "Customer name (personal data)", required=False, nullable=True,
+               aliases=("客户姓名", "姓名"), personal=True),
+        Column("phone", "str", "Customer phone (personal data)", required=False, nullable=True,
+               aliases=("联系电话", "手机", "电话"), personal=True),
+    ),
+    sample={"lead_id": "L000001", "store_id": "S1", "created_at": "2026-10-03", "channel": "walk_in",
+            "consultant_id": "E012", "model_interest": "Aurora", "visits": 2, "test_drive": True, "quoted": True,
+            "trade_in": False, "finance": True, "grade": "A", "status": "open", "closed_at": None},
+)
+
+FOLLOWUPS = TableSpec(
+    name="followups",
+    description="One row per contact with a prospect (回访记录).",
+    key=(),
+    columns=(
+        Column("lead_id", "str", "Lead id (must exist in leads)", aliases=("客户编号", "线索编号", "线索ID")),
+        Column("at", "datetime", "When the contact happened", aliases=("回访时间", "跟进时间", "联系时间")),
+        Column("consultant_id", "str", "Who made the contact", aliases=("销售顾问", "顾问编号")),
+        Column("kind", "str", "call, visit, wechat or sms", allowed=FOLLOWUP_KINDS, aliases=("方式", "跟进方式", "回访方式")),
+        Column("outcome", "str", "Free text", required=False, nullable=True, aliases=("结果", "跟进结果", "回访内容")),
+    ),
+    sample={"lead_id": "L000001", "at": "2026-10-05 14:30", "consultant_id": "E012", "kind": "call",
+            "outcome": "invited for test drive"},
+)
+
+STAFF = TableSpec(
+    name="staff",
+    description="Staff roster (花名册): one row per employment spell.",
+    key=("staff_id",),
+    columns=(
+        Column("staff_id", "str", "Employee id, unique", aliases=("员工编号", "工号")),
+        Column("name", "str", "Name (personal data)", required=False, nullable=True, aliases=("姓名",), personal=True),
+        Column("store_id", "str", "Store", aliases=("门店", "门店编号")),
+        Column("department", "str", "Department (sales, after_sales, finance, admin, …)", nullable=True,
+               aliases=("部门",)),
+        Column("role", "str", "Role (sales_consultant, showroom_manager, …)", aliases=("岗位", "职位")),
+        Column("hire_date", "date", "Hire date", aliases=("入职日期",)),
+        Column("leave_date", "date", "Leave date; empty while employed", nullable=True, aliases=("离职日期",)),
+        Column("leave_type", "str", "voluntary or involuntary; empty while employed", nullable=True,
+               allowed=LEAVE_TYPES, aliases=("离职类型", "离职性质")),
+        Column("manager_id", "str", "Line manager's staff_id", required=False, nullable=True,
+               aliases=("直属上级", "上级编号")),
+    ),
+    sample={"staff_id": "E012", "name": "张伟", "store_id": "S1", "department": "sales", "role": "sales_consultant",
+            "hire_date": "2024-03-11", "leave_date": None, "leave_type": None, "manager_id": "E002"},
+)
+
+KPI = TableSpec(
+    name="kpi",
+    description="Monthly KPI actuals and targets per person, long format (one row per month × person × metric).",
+    key=("month", "staff_id", "metric"),
+    columns=(
+        Column("month", "month", "Month, YYYY-MM", aliases=("月份",)),
+        Column("staff_id", "str", "Employee id", aliases=("员工编号", "工号")),
+        Column("metric", "str", "Metric name (units_sold, gross_profit, …)", aliases=("指标",)),
+        Column("actual", "float", "Actual value", aliases=("实际", "实际值", "完成")),
+        Column("target", "float", "Target value", min=0, aliases=("目标", "目标值")),
+    ),
+    sample={"month": "2026-10", "staff_id": "E012", "metric": "units_sold", "actual": 9, "target": 10},
+)
+
+SALES = TableSpec(
+    name="sales",
+    description="Monthly deliveries (交车台数) per store and car model.",
+    key=("month", "store_id", "model"),
+    columns=(
+        Column("month", "month", "Month, YYYY-MM", aliases=("月份",)),
+        Column("store_id", "str", "Store", aliases=("门店", "门店编号")),
+        Column("model", "str", "Car model", aliases=("车型",)),
+        Column("units", "int", "Cars delivered", min=0, aliases=("交车台数", "销量", "交车数")),
+        Column("orders", "int", "New orders", required=False, nullable=True, min=0, aliases=("订单数",)),
+        Column("gross_profit", "float", "Gross profit, CNY", required=False, nullable=True, aliases=("毛利",)),
+    ),
+    sample={"month": "2026-10", "store_id": "S1", "model": "Aurora", "units": 41, "orders": 44},
+)
+
+STOCK = TableSpec(
+    name="stock",
+    description="Stock per store and car model on the as-of date, for the order plan.",
+    key=("store_id", "model"),
+    columns=(
+        Column("store_id", "str", "Store", aliases=("门店", "门店编号")),
+        Column("model", "str", "Car model", aliases=("车型",)),
+        Column("on_hand", "int", "Cars in stock", min=0, aliases=("在库", "库存")),
+        Column("in_transit", "int", "Cars ordered and on the way", min=0, aliases=("在途",)),
+        Column("as_of", "date", "Stock date", aliases=("日期", "盘点日期")),
+    ),
+    sample={"store_id": "S1", "model": "Aurora", "on_hand": 38, "in_transit": 12, "as_of": "2026-10-31"},
+)
+
+TRAFFIC = TableSpec(
+    name="traffic",
+    description="Optional. Daily funnel top per store: every walk-in, call and online enquiry, registered or not.",
+    key=("date", "store_id", "channel"),
+    columns=(
+        Column("date", "date", "Day", aliases=("日期",)),
+        Column("store_id", "str", "Store", aliases=("门店", "门店编号")),
+        Column("channel", "str", "walk_in, phone or online", allowed=("walk_in", "phone", "online"),
+               aliases=("渠道",)),
+        Column("visitors", "int", "Visitors, callers or enquiries that day", min=0, aliases=("客流", "人数", "数量")),
+    ),
+    sample={"date": "2026-10-03", "store_id": "S1", "channel": "walk_in", "visitors": 37},
+)
+
+TABLES: dict[str, TableSpec] = {t.name: t for t in (LEADS, FOLLOWUPS, STAFF, KPI, SALES, STOCK, TRAFFIC)}
+
+#: Tables a dealership must provide; the others are optional.
+REQUIRED_TABLES = ("leads", "followups", "staff", "kpi", "sales", "stock")
+
+#: Values dealer systems write in Chinese (or other spellings), per canonical column name.
+VALUE_ALIASES: dict[str, dict[str, str]] = {
+    "channel": {"来店": "walk_in", "到店": "walk_in", "展厅": "walk_in", "来电": "phone", "电话": "phone",
+                "网络": "online", "网络(dcc)": "online", "dcc": "online", "网销": "online", "线上": "online",
+                "转介绍": "referral", "介绍": "referral", "车展活动": "event", "车展": "event", "活动": "event",
+                "巡展": "event", "walk-in": "walk_in"},
+    "status": {"跟进中": "open", "未成交": "open", "进行中": "open", "成交": "won", "已成交": "won",
+               "战败": "lost", "已战败": "lost"},
+    "kind": {"电话": "call", "来电": "call", "到店": "visit", "来店": "visit", "微信": "wechat", "短信": "sms"},
+    "leave_type": {"主动": "voluntary", "主动离职": "voluntary", "辞职": "voluntary", "被动": "involuntary",
+                   "被动离职": "involuntary", "辞退": "involuntary", "解雇": "involuntary"},
+    "department": {"销售部": "sales", "销售": "sales", "售后部": "after_sales", "售后": "after_sales",
+                   "财务部": "finance", "财务": "finance", "行政部": "admin", "行政": "admin",
+                   "市场部": "marketing", "市场": "marketing", "总经办": "management"},
+    "role": {"销售顾问": "sales_consultant", "展厅经理": "showroom_manager", "销售经理": "sales_manager",
+             "网销专员": "dcc_specialist", "dcc专员": "dcc_specialist", "服务顾问": "service_advisor",
+             "维修技师": "technician", "技师": "technician", "配件专员": "parts_specialist",
+             "金融专员": "finance_specialist", "行政专员": "admin_staff", "总经理": "general_manager",
+             "售后经理": "after_sales_manager", "市场专员": "marketing_specialist"},
+}
+
+#: Chinese header for each canonical column: the first alias (used when writing dealer-style exports).
+CHINESE_HEADERS: dict[str, dict[str, str]] = {
+    t.name: {c.name: c.aliases[0] for c in t.columns if c.aliases} for t in TABLES.values()
+}
+
+#: Chinese spelling of each canonical value (the first alias per value), for dealer-style exports.
+CHINESE_VALUES: dict[str, dict[str, str]] = {
+    col: {canon: zh for zh, canon in reversed(list(mapping.items())) if not zh.isascii()}
+    for col, mapping in VALUE_ALIASES.items()
+}
