@@ -8,7 +8,7 @@ from kit.io import Dealer
 
 #: The date column that places each table's rows in time.
 TIME_COLUMNS = {"leads": "created_at", "followups": "at", "staff": "hire_date", "kpi": "month", "sales": "month",
-                "stock": "as_of", "traffic": "date"}
+                "stock": "as_of", "traffic": "date", "grade_log": "at"}
 
 
 def _months(series: pd.Series) -> pd.Series:

@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import io as _stdio
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -69,9 +70,12 @@ class Table:
     path: Path
     header_row: int  # Excel row number of the header line
     warnings: list[Problem] = field(default_factory=list)
+    row_numbers: tuple[int, ...] | None = None  # Excel row of each frame row (blank lines are dropped)
 
     def excel_rows(self, index: Iterable) -> tuple[int, ...]:
         """Excel row numbers of frame positions/labels (the frame keeps a 0-based RangeIndex)."""
+        if self.row_numbers is not None:
+            return tuple(self.row_numbers[int(i)] for i in index)
         return tuple(int(i) + self.header_row + 1 for i in index)
 
 
@@ -110,6 +114,9 @@ def find_table_file(data_dir: str | Path, name: str) -> Path | None:
     """The file holding table ``name`` in ``data_dir`` (``NAME.csv`` or ``NAME.xlsx``), or None."""
     data_dir = Path(data_dir)
     found = [data_dir / f"{name}{ext}" for ext in (".csv", ".xlsx", ".xlsm") if (data_dir / f"{name}{ext}").is_file()]
+    if not found and (data_dir / f"{name}.xls").is_file():
+        raise DataContractError(f"{data_dir / (name + '.xls')}: the old Excel 97–2003 format is not read; open it in "
+                                f"Excel and save it as {name}.xlsx (or export {name}.csv).")
     if len(found) > 1:
         raise DataContractError(
             f"{data_dir}: both {found[0].name} and {found[1].name} exist; keep one file per table."
@@ -268,8 +275,10 @@ def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return out.astype("float64"), bad
 
 
-def _canonical_values(text: pd.Series, column: str) -> pd.Series:
+def _canonical_values(text: pd.Series, column: str, allowed: tuple[str, ...] | None = None) -> pd.Series:
+    """Map Chinese spellings and other-case spellings (``Won``, ``a``) to the canonical codes."""
     mapping = {schemas.normalise_header(k): v for k, v in schemas.VALUE_ALIASES.get(column, {}).items()}
+    mapping.update({schemas.normalise_header(code): code for code in (allowed or ())})
     if not mapping:
         return text
     keys = text.map(lambda s: schemas.normalise_header(s) if isinstance(s, str) else s)
@@ -307,10 +316,12 @@ def read_table(path: str | Path, spec: TableSpec | str, *, strict: bool = True) 
     width = len(header)
     body = [(r + [""] * (width - len(r)))[:width] for r in body]
     raw = pd.DataFrame(body, columns=[c or f"column_{i + 1}" for i, c in enumerate(header)], dtype="string")
-    # drop fully empty lines (Excel leaves them at the end)
-    raw = raw[~(raw.fillna("").apply(lambda c: c.str.strip()) == "").all(axis=1)].reset_index(drop=True)
+    # drop fully empty lines (Excel leaves them at the end), remembering the Excel row of each kept line
+    keep = ~(raw.fillna("").apply(lambda c: c.str.strip()) == "").all(axis=1).to_numpy(dtype=bool)
+    raw = raw[keep].reset_index(drop=True)
     header_row = h + 1
-    return _type_and_validate(raw, spec, path, header_row, strict=strict)
+    row_numbers = tuple(int(i) + header_row + 1 for i in np.flatnonzero(keep))
+    return _type_and_validate(raw, spec, path, header_row, strict=strict, row_numbers=row_numbers)
 
 
 def frame_table(frame: pd.DataFrame, spec: TableSpec | str, *, name: str | None = None, strict: bool = True) -> Table:
@@ -320,10 +331,13 @@ def frame_table(frame: pd.DataFrame, spec: TableSpec | str, *, name: str | None 
     return _type_and_validate(raw, spec, Path(name or f"{spec.name} (in memory)"), 1, strict=strict)
 
 
-def _type_and_validate(raw: pd.DataFrame, spec: TableSpec, path: Path, header_row: int, *, strict: bool) -> Table:
+def _type_and_validate(raw: pd.DataFrame, spec: TableSpec, path: Path, header_row: int, *, strict: bool,
+                       row_numbers: tuple[int, ...] | None = None) -> Table:
     fname = path.name
     problems: list[Problem] = []
-    rownums = lambda mask: tuple(int(i) + header_row + 1 for i in np.flatnonzero(np.asarray(mask)))  # noqa: E731
+    if row_numbers is None:
+        row_numbers = tuple(range(header_row + 1, header_row + 1 + len(raw)))
+    rownums = lambda mask: tuple(row_numbers[i] for i in np.flatnonzero(np.asarray(mask)))  # noqa: E731
 
     aliases = spec.header_aliases()
     rename: dict[str, str] = {}
@@ -368,12 +382,12 @@ def _type_and_validate(raw: pd.DataFrame, spec: TableSpec, path: Path, header_ro
         out[col] = frame[col]
 
     problems += _check_columns(out, spec, fname, rownums, unparsed)
-    problems += _check_rules(out, spec, fname, rownums)
+    problems += _check_rules(out, spec, fname, rownums, unparsed)
     problems.sort(key=lambda p: (p.severity != "error", p.rows[0] if p.rows else 0))
     errors = [p for p in problems if p.severity == "error"]
     if errors and strict:
         raise DataContractError(_message(spec, problems), problems)
-    return Table(spec.name, out, path, header_row, warnings=problems)
+    return Table(spec.name, out, path, header_row, warnings=problems, row_numbers=row_numbers)
 
 
 def _empty_of(col: Column, n: int) -> pd.Series:
@@ -418,7 +432,7 @@ def _parse(values: pd.Series, col: Column) -> tuple[pd.Series, pd.Series]:
     if text.notna().any():
         # Excel turns ids like 001 into 1.0; undo the float rendering of whole numbers
         text = text.str.replace(r"^(\d+)\.0$", r"\1", regex=True)
-    text = _canonical_values(text, col.name)
+    text = _canonical_values(text, col.name, col.allowed)
     return text, pd.Series(False, index=values.index)
 
 
@@ -458,7 +472,9 @@ def _check_columns(out: pd.DataFrame, spec: TableSpec, fname: str, rownums,
                                       coerce=False)
     schema = pa.DataFrameSchema(columns, strict=False, unique=list(spec.key) or None)
     try:
-        schema.validate(out, lazy=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pandera's internal pandas deprecation notes are not the user's problem
+            schema.validate(out, lazy=True)
     except pa.errors.SchemaErrors as err:
         fc = err.failure_cases
         for (column, check), group in fc.groupby(["column", "check"], dropna=False, sort=False):
@@ -486,12 +502,22 @@ def _check_columns(out: pd.DataFrame, spec: TableSpec, fname: str, rownums,
     return unique_problems
 
 
-def _check_rules(out: pd.DataFrame, spec: TableSpec, fname: str, rownums) -> list[Problem]:
+def _check_rules(out: pd.DataFrame, spec: TableSpec, fname: str, rownums,
+                 unparsed: dict[str, np.ndarray] | None = None) -> list[Problem]:
     """Cross-field rules of each table."""
     p: list[Problem] = []
 
+    def pairs(later: str, earlier: str):
+        """What was found for a date-order rule: the two dates of the first offending rows."""
+        bad = out[later] < out[earlier]
+        shown = [f"{later} {a:%Y-%m-%d} before {earlier} {b:%Y-%m-%d}"
+                 for a, b in zip(out.loc[bad, later].head(2), out.loc[bad, earlier].head(2))]
+        return "; ".join(shown) or "an earlier date"
+
     def rule(mask, column, expected, found):
         mask = np.asarray(pd.Series(mask).fillna(False), dtype=bool)
+        # a cell already reported as unparseable is not also reported as empty
+        mask &= ~(unparsed or {}).get(column, np.zeros(len(mask), dtype=bool))
         if mask.any():
             p.append(Problem(fname, column, expected, found, rownums(mask)))
 
@@ -501,14 +527,14 @@ def _check_rules(out: pd.DataFrame, spec: TableSpec, fname: str, rownums) -> lis
         rule((out["status"] == "open").fillna(False) & out["closed_at"].notna(), "closed_at",
              "no close date on an open lead (status open)", "a date")
         rule(out["closed_at"] < out["created_at"], "closed_at", "a close date on or after created_at",
-             "an earlier date")
+             pairs("closed_at", "created_at"))
         rule(out["delivered_at"].notna() & (out["status"] != "won").fillna(True), "delivered_at",
              "a delivery date only on won leads", "a date on a lead that is not won")
         rule(out["delivered_at"] < out["closed_at"], "delivered_at", "a delivery on or after the order date",
-             "an earlier date")
+             pairs("delivered_at", "closed_at"))
     elif spec.name == "staff":
         rule(out["leave_date"] < out["hire_date"], "leave_date", "a leave date on or after hire_date",
-             "an earlier date")
+             pairs("leave_date", "hire_date"))
         rule(out["leave_date"].notna() & out["leave_type"].isna(), "leave_type",
              "voluntary or involuntary for everyone with a leave date", "empty")
         rule(out["leave_date"].isna() & out["leave_type"].notna(), "leave_date",
@@ -537,8 +563,19 @@ def _cross_checks(tables: dict[str, Table]) -> list[Problem]:
             problems.append(Problem(followups.path.name, "lead_id", f"a lead_id that exists in {leads.path.name}",
                                     ", ".join(repr(v) for v in followups.frame.loc[unknown, "lead_id"].head(3)),
                                     followups.excel_rows(np.flatnonzero(unknown))))
+    grade_log = tables.get("grade_log")
+    if leads is not None and grade_log is not None:
+        unknown = ~grade_log.frame["lead_id"].isin(leads.frame["lead_id"])
+        if unknown.any():
+            problems.append(Problem(grade_log.path.name, "lead_id", f"a lead_id that exists in {leads.path.name}",
+                                    ", ".join(repr(v) for v in grade_log.frame.loc[unknown, "lead_id"].head(3)),
+                                    grade_log.excel_rows(np.flatnonzero(unknown))))
     if leads is not None and staff is not None:
         no_consultant = leads.frame["consultant_id"].isna()
+        if no_consultant.any():
+            problems.append(Problem(leads.path.name, "consultant_id", "a consultant for every lead (unassigned leads "
+                                    "are listed as 'unassigned' on the call list)", "empty",
+                                    leads.excel_rows(np.flatnonzero(no_consultant)), severity="warning"))
         unknown = ~no_consultant & ~leads.frame["consultant_id"].isin(staff.frame["staff_id"])
         if unknown.any():
             problems.append(Problem(leads.path.name, "consultant_id", f"a staff_id listed in {staff.path.name}",

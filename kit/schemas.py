@@ -86,7 +86,8 @@ LEADS = TableSpec(
         Column("store_id", "str", "Store", aliases=("门店", "门店编号", "店号")),
         Column("created_at", "date", "First registration date (建档日期)", aliases=("建档日期", "登记日期", "创建日期")),
         Column("channel", "str", "Lead channel", allowed=CHANNELS, aliases=("渠道", "来源渠道", "线索来源")),
-        Column("consultant_id", "str", "Sales consultant (a staff_id)", aliases=("销售顾问", "顾问编号", "销售顾问编号")),
+        Column("consultant_id", "str", "Sales consultant (a staff_id); empty = not yet assigned (listed as a warning)",
+               nullable=True, aliases=("销售顾问", "顾问编号", "销售顾问编号")),
         Column("model_interest", "str", "Car model of interest", aliases=("意向车型",)),
         Column("visits", "int", "Showroom visits", min=0, aliases=("到店次数",)),
         Column("test_drive", "bool", "Took a test drive", aliases=("试乘试驾", "是否试驾")),
@@ -207,7 +208,20 @@ TRAFFIC = TableSpec(
     sample={"date": "2026-10-03", "store_id": "S1", "channel": "walk_in", "visitors": 37},
 )
 
-TABLES: dict[str, TableSpec] = {t.name: t for t in (LEADS, FOLLOWUPS, STAFF, KPI, SALES, STOCK, TRAFFIC)}
+GRADE_LOG = TableSpec(
+    name="grade_log",
+    description="Optional. The consultants' grades as recorded over time (the month-end 意向客户级别状况表): lets "
+                "the kit compare the consultants' judgement with the score on leads that have since closed.",
+    key=("lead_id", "at"),
+    columns=(
+        Column("lead_id", "str", "Lead id (must exist in leads)", aliases=("客户编号", "线索编号")),
+        Column("at", "date", "Date the grade was recorded", aliases=("日期", "记录日期", "月末日期")),
+        Column("grade", "str", "Grade on that date", allowed=CONSULTANT_GRADES, aliases=("客户级别", "意向级别")),
+    ),
+    sample={"lead_id": "L000001", "at": "2026-09-30", "grade": "A"},
+)
+
+TABLES: dict[str, TableSpec] = {t.name: t for t in (LEADS, FOLLOWUPS, STAFF, KPI, SALES, STOCK, TRAFFIC, GRADE_LOG)}
 
 #: Tables a dealership must provide; the others are optional.
 REQUIRED_TABLES = ("leads", "followups", "staff", "kpi", "sales", "stock")
@@ -243,3 +257,54 @@ CHINESE_VALUES: dict[str, dict[str, str]] = {
     col: {canon: zh for zh, canon in reversed(list(mapping.items())) if not zh.isascii()}
     for col, mapping in VALUE_ALIASES.items()
 }
+
+
+def contract_markdown() -> str:
+    """The data contract as Markdown (``docs/DATA_CONTRACT.md`` is this text; a test keeps them equal)."""
+    lines = [
+        "# Data contract",
+        "",
+        "Generated from `kit/schemas.py` by `python -m kit.schemas > docs/DATA_CONTRACT.md`; do not edit by hand.",
+        "",
+        "One folder per dealership. Each table is `NAME.csv` (UTF-8, UTF-8 with BOM, GBK/GB18030) or `NAME.xlsx`",
+        "(first sheet; title rows above the header are skipped). Headers may be the canonical names or any alias below",
+        "(case, spaces and full-width brackets are ignored). Dates: `2026-10-31`, `2026/10/31`, `2026年10月31日` or",
+        "Excel dates; months: `2026-10`, `2026/10`, `2026年10月`; yes/no: `是/否`, `true/false`, `1/0`, `Y/N`.",
+        "Unknown extra columns are kept and reported as a warning. Personal data (names, phones) is masked in reports.",
+        f"Required tables: {', '.join(REQUIRED_TABLES)}; optional: "
+        f"{', '.join(n for n in TABLES if n not in REQUIRED_TABLES)}.",
+        "",
+    ]
+    for spec in TABLES.values():
+        lines += [f"## {spec.name}", "", spec.description, ""]
+        if spec.key:
+            lines += [f"Unique key: `{', '.join(spec.key)}`.", ""]
+        lines += ["| column | type | required | empty allowed | allowed values / range | Chinese headers | meaning |",
+                  "|---|---|---|---|---|---|---|"]
+        for c in spec.columns:
+            allowed = ", ".join(c.allowed) if c.allowed else ""
+            if c.min is not None:
+                allowed = (allowed + " " if allowed else "") + f"≥ {c.min:g}"
+            if c.max is not None:
+                allowed = (allowed + " " if allowed else "") + f"≤ {c.max:g}"
+            zh = ", ".join(c.aliases)
+            meaning = c.description + (" (personal data)" if c.personal else "")
+            lines.append(f"| `{c.name}` | {c.kind} | {'yes' if c.required else 'no'} | "
+                         f"{'yes' if (c.nullable or not c.required) else 'no'} | {allowed} | {zh} | {meaning} |")
+        sample = ", ".join(f"{k}={v}" for k, v in spec.sample.items())
+        lines += ["", f"Sample row: {sample}", ""]
+    lines += ["## Value aliases", "", "Values dealer systems write in Chinese are mapped to the canonical codes:", ""]
+    for column, mapping in VALUE_ALIASES.items():
+        pairs = ", ".join(f"{k} → {v}" for k, v in mapping.items())
+        lines += [f"- `{column}`: {pairs}"]
+    lines += ["", "## Rules across columns and tables", "",
+              "- leads: a won or lost lead needs `closed_at`; an open lead has none; `closed_at` ≥ `created_at`;",
+              "  `delivered_at` only on won leads and not before `closed_at`.",
+              "- staff: `leave_date` ≥ `hire_date`; `leave_type` is set exactly when `leave_date` is.",
+              "- followups: every `lead_id` exists in leads (error).",
+              "- leads.consultant_id and kpi.staff_id should exist in staff (warning).", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(contract_markdown(), end="")
