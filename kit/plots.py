@@ -37,6 +37,15 @@ SYSTEM_CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC",
                        "Heiti SC", "Sarasa Gothic SC")
 
 
+def cjk_font_file() -> Path | None:
+    """Path of a CJK font file: the one registered for the charts, or the one mplfonts ships."""
+    family = cjk_font()
+    for entry in font_manager.fontManager.ttflist:
+        if entry.name == family and Path(entry.fname).suffix.lower() in (".otf", ".ttf"):
+            return Path(entry.fname)
+    return None
+
+
 @lru_cache(maxsize=1)
 def cjk_font() -> str:
     """Family name of a font with Chinese glyphs, registered with matplotlib; raises if none can be found."""
@@ -174,6 +183,116 @@ def plot_bars(frame: pd.DataFrame, *, x: str, y: str, ax=None, title: str | None
                                    (values[::-1] if horizontal else values)], padding=2, fontsize=8)
     if target is not None:
         ax.legend(loc="lower right" if horizontal else "best")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def plot_hist(values, *, ax=None, title: str | None = None, xlabel: str | None = None, bins: int = 30,
+              marker: float | None = None, marker_label: str | None = None, figsize=None) -> Figure:
+    """A histogram of a distribution (e.g. Kendall's tau over weight draws), an optional vertical marker."""
+    fig, ax = _axes(ax, figsize=figsize or (9.0, 3.2))
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    ax.hist(values, bins=bins, color=PALETTE[0], alpha=0.85)
+    if marker is not None:
+        ax.axvline(marker, color=TARGET_COLOUR, ls="--", lw=1.2, label=marker_label)
+        if marker_label:
+            ax.legend(loc="upper left")
+    ax.set_ylabel("count")
+    if xlabel:
+        ax.set_xlabel(xlabel)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def plot_rank_compare(frame: pd.DataFrame, *, label: str, ranks: Sequence[str], rank_labels: Sequence[str],
+                      highlight: str | None = None, ax=None, title: str | None = None, figsize=None) -> Figure:
+    """One line per person across columns of ranks (rank 1 at the top): whose rank moves between weight sets."""
+    n = len(frame)
+    fig, ax = _axes(ax, figsize=figsize or (9.0, max(3.0, 0.28 * n + 1.2)))
+    xs = np.arange(len(ranks))
+    for i, (_, row) in enumerate(frame.iterrows()):
+        ys = [row[c] for c in ranks]
+        strong = highlight is not None and bool(row.get(highlight, False))
+        ax.plot(xs, ys, marker="o", lw=2.2 if strong else 1.0, alpha=1.0 if strong else 0.45,
+                color=PALETTE[i % len(PALETTE)])
+        ax.annotate(str(row[label]), (xs[-1], ys[-1]), xytext=(6, 0), textcoords="offset points", va="center",
+                    fontsize=8)
+        ax.annotate(str(row[label]), (xs[0], ys[0]), xytext=(-6, 0), textcoords="offset points", va="center",
+                    ha="right", fontsize=8)
+    ax.set_xticks(xs, rank_labels)
+    ax.invert_yaxis()
+    ax.set_ylabel("rank")
+    ax.grid(axis="x", visible=False)
+    ax.set_xlim(-0.9, len(ranks) - 0.1 + 0.8)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def plot_gains(gains: pd.DataFrame, *, ax=None, title: str | None = None, lang: str = "en",
+               figsize=None) -> Figure:
+    """Cumulative gains: share of buyers found (y) when calling the top x % of leads by score, vs random."""
+    fig, ax = _axes(ax, figsize=figsize or (5.2, 4.2))
+    xs = np.r_[0.0, gains["cumulative_share"].to_numpy(dtype=float)]
+    ys = np.r_[0.0, gains["cumulative_capture"].to_numpy(dtype=float)]
+    ax.plot(xs, ys, marker="o", color=PALETTE[0], label="kit score" if lang != "zh" else "评分模型")
+    ax.plot([0, 1], [0, 1], ls="--", color=NEUTRAL, label="random" if lang != "zh" else "随机")
+    if 0.2 in np.round(xs, 6):
+        y20 = ys[np.argmin(np.abs(xs - 0.2))]
+        ax.annotate(f"{y20:.0%}", (0.2, y20), xytext=(8, -14), textcoords="offset points", fontsize=9)
+    percent_axis(ax, "x")
+    percent_axis(ax, "y")
+    ax.set_xlabel("share of leads called, highest scores first" if lang != "zh" else "按评分从高到低拨打的线索比例")
+    ax.set_ylabel("share of buyers found" if lang != "zh" else "找到的成交客户比例")
+    ax.legend(loc="lower right")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def plot_calibration(calibration: pd.DataFrame, *, ax=None, title: str | None = None, lang: str = "en",
+                     figsize=None) -> Figure:
+    """Predicted vs observed conversion per score bin; marker area shows how many leads are in each bin."""
+    fig, ax = _axes(ax, figsize=figsize or (5.2, 4.2))
+    c = calibration[calibration["count"] > 0]
+    top = float(max(c["mean_predicted"].max(), c["observed_rate"].max(), 0.05)) * 1.1
+    ax.plot([0, top], [0, top], ls="--", color=NEUTRAL, label="perfect" if lang != "zh" else "完全校准")
+    sizes = 20 + 200 * c["count"] / c["count"].max()
+    ax.scatter(c["mean_predicted"], c["observed_rate"], s=sizes, color=PALETTE[0], alpha=0.8,
+               label="score bins" if lang != "zh" else "评分分组", zorder=3)
+    ax.plot(c["mean_predicted"], c["observed_rate"], color=PALETTE[0], lw=1)
+    ax.set_xlim(0, top)
+    ax.set_ylim(0, top)
+    percent_axis(ax, "x")
+    percent_axis(ax, "y")
+    ax.set_xlabel("score (predicted chance to buy)" if lang != "zh" else "评分（预测成交概率）")
+    ax.set_ylabel("share that bought" if lang != "zh" else "实际成交比例")
+    ax.legend(loc="upper left")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def plot_funnel(steps: pd.DataFrame, *, label: str, value: str, ax=None, title: str | None = None,
+                rate: str | None = None, figsize=None) -> Figure:
+    """Horizontal funnel: one bar per step (widest first), with the count and the step's rate printed."""
+    n = len(steps)
+    fig, ax = _axes(ax, figsize=figsize or (9.0, 0.55 * n + 1.2))
+    values = steps[value].astype(float).to_numpy()
+    labels = steps[label].astype(str).tolist()
+    ys = np.arange(n)[::-1]
+    ax.barh(ys, values, color=[PALETTE[i % len(PALETTE)] for i in range(n)], height=0.65)
+    for i, (y, v) in enumerate(zip(ys, values)):
+        text = f"{v:,.0f}"
+        if rate is not None and i > 0 and pd.notna(steps[rate].iloc[i]):
+            text += f"  ({steps[rate].iloc[i]:.0%})"
+        ax.text(v, y, "  " + text, va="center", fontsize=9)
+    ax.set_yticks(ys, labels)
+    ax.set_xlim(0, values.max() * 1.25 if len(values) and values.max() > 0 else 1)
+    ax.grid(axis="y", visible=False)
     if title:
         ax.set_title(title)
     return fig

@@ -231,6 +231,10 @@ def table(frame: pd.DataFrame, *, formats: dict[str, str] | None = None, caption
                 styler = styler.apply(
                     lambda s, f=flag: np.where(shown[f].fillna(False).astype(bool), "background-color:#fde2e1;"
                                                "color:#9b1c1c;font-weight:600", ""), subset=[col])
+    text_cols = [c for c in shown.columns if not pd.api.types.is_numeric_dtype(shown[c])
+                 and kind_of(formats.get(c)) == "text"]
+    if text_cols:
+        styler = styler.set_properties(subset=text_cols, **{"text-align": "left"})
     grad = [c for c in gradient if c in shown.columns]
     if grad:
         styler = styler.background_gradient(cmap="RdYlGn", subset=grad, axis=None)
@@ -245,6 +249,11 @@ def table(frame: pd.DataFrame, *, formats: dict[str, str] | None = None, caption
         styler = styler.set_caption(html.escape(caption))
     styler = styler.set_table_attributes('class="kit-table"')
     return styler
+
+
+def kind_of(kind: str | None) -> str:
+    """'text' for columns shown as text (left-aligned), 'number' for the rest."""
+    return "text" if kind in (None, "date", "month", "bool") else "number"
 
 
 def _formatter(kind: str | None):
@@ -289,3 +298,53 @@ def markdown(text: str):
 
 def escape(text: object) -> str:
     return html.escape(str(text))
+
+
+# --------------------------------------------------------------------------- people and exports
+
+
+def staff_labels(staff: pd.DataFrame, *, mask: bool = True) -> dict[str, str]:
+    """``staff_id`` → ``'E012 张*'`` (the name masked unless ``mask`` is False) for tables and charts."""
+    names = staff.set_index("staff_id")["name"] if "name" in staff.columns else pd.Series(dtype="string")
+    out = {}
+    for sid in staff["staff_id"]:
+        name = names.get(sid)
+        if name is None or pd.isna(name):
+            out[sid] = str(sid)
+        else:
+            out[sid] = f"{sid} {mask_name(name) if mask else name}"
+    return out
+
+
+def export_excel(sheets: dict[str, pd.DataFrame], *, output_dir: str | Path | None, file_name: str,
+                 lang: str = "en"):
+    """Write ``sheets`` to ``output_dir/file_name`` (atomically) and show a link to it; nothing when no folder.
+
+    Sheet names are cut to Excel's 31 characters. Returns a displayable note with a relative link, so the link
+    works wherever the month's folder is copied.
+    """
+    from IPython.display import HTML
+
+    if not output_dir:
+        return None
+    path = Path(output_dir) / file_name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            out = frame.copy()
+            for col in out.columns:
+                if isinstance(out[col].dtype, pd.PeriodDtype):
+                    out[col] = out[col].astype(str)
+                elif isinstance(out[col].dtype, pd.DatetimeTZDtype):
+                    out[col] = out[col].dt.tz_localize(None)
+            out.to_excel(writer, sheet_name=str(name)[:31], index=False)
+            ws = writer.sheets[str(name)[:31]]
+            for i, col in enumerate(out.columns, start=1):
+                width = max([len(str(col))] + [len(str(v)) for v in out[col].head(200)]) + 2
+                ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = min(max(width, 8), 60)
+            ws.freeze_panes = "A2"
+    os.replace(tmp, path)
+    text = "Excel sheet beside this report" if lang != "zh" else "Excel表格（与本报告同目录）"
+    return HTML(f'<div class="kit-note kit-note-ok">{html.escape(text)}: '
+                f'<a href="{html.escape(file_name)}">{html.escape(file_name)}</a></div>')

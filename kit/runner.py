@@ -15,6 +15,7 @@ and a reader never sees half-written files. One failing notebook does not stop t
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 import json
@@ -31,7 +32,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Callable, Iterable
 
-from kit import config, i18n, io
+from kit import config, i18n, io, webfont
 from kit.exceptions import DataContractError, KitError
 from kit.report import read_glue
 
@@ -227,7 +228,7 @@ def _write_html(executed: Path, target: Path, *, title: str, params: dict, headl
         "css": (config.TEMPLATES_DIR / "report.css").read_text(encoding="utf-8"),
     }, "metadata": {"name": title}}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
-    _atomic_write(target, body)
+    _atomic_write(target, webfont.embed(body))
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -283,7 +284,7 @@ def run_batch(*, month: str | None = "last", data_dir: str | Path = config.DATA_
     previous = _read_manifest(final)
     if only and final.is_dir():  # keep the month's other reports when re-running a subset
         for item in final.iterdir():
-            if item.name.startswith(".") or item.name in ("index.html", "manifest.json"):
+            if item.name.startswith(".") or item.name in ("index.html", "manifest.json", "run.log"):
                 continue
             if item.stem.split(".")[0] not in names:
                 (shutil.copytree if item.is_dir() else shutil.copy2)(item, stage / item.name)
@@ -294,7 +295,7 @@ def run_batch(*, month: str | None = "last", data_dir: str | Path = config.DATA_
     started = dt.datetime.now().isoformat(timespec="seconds")
     results: dict[str, ReportResult] = {}
     total = len(names)
-    with ThreadPoolExecutor(max_workers=max(1, int(workers))) as pool:
+    with _stderr_to(stage / "run.log"), ThreadPoolExecutor(max_workers=max(1, int(workers))) as pool:
         futures = {pool.submit(_execute, n, notebooks_dir=notebooks_dir, stage=stage, params=params,
                                timeout=timeout): n for n in names}
         for fut in as_completed(futures):
@@ -325,13 +326,32 @@ def run_batch(*, month: str | None = "last", data_dir: str | Path = config.DATA_
         "reports": [asdict(r) for r in all_reports],
     }
     _atomic_write(stage / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
-    _atomic_write(stage / "index.html", render_index(month, all_reports, lang=lang,
-                                                     dealer_name=dealer.settings.dealer.name,
-                                                     generated=manifest["finished"]))
+    _atomic_write(stage / "index.html", webfont.embed(render_index(
+        month, all_reports, lang=lang, dealer_name=dealer.settings.dealer.name,
+        generated=manifest["finished"].replace("T", " ")[:16])))
     shutil.rmtree(stage / ".glue", ignore_errors=True)
     _swap(stage, final)
     _write_root_index(out_dir, lang=lang)
     return BatchResult(month=month, out_dir=final, index=final / "index.html", reports=all_reports)
+
+
+@contextlib.contextmanager
+def _stderr_to(path: Path):
+    """Send the process's stderr (kernel start-up chatter, library log lines) to the month's ``run.log``.
+
+    Kernels inherit file descriptor 2, so this is done at the descriptor level; the terminal keeps one clean
+    progress line per report, and the log stays beside the reports for whoever investigates a failure.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(path, "ab") as log:
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def _read_manifest(month_dir: Path) -> dict:

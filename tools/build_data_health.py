@@ -6,7 +6,7 @@ month: str = "2026-10"          # reporting month, YYYY-MM
 data_dir: str = "data_samples"  # folder with the dealership's tables, relative to the repo root
 lang: str = "en"                # report language: en or zh
 mask_personal_data: bool = True # mask customer / staff names and phone numbers
-output_dir: str = ""            # where exports beside the report go ("" = do not export)
+output_dir: str = ""            # folder for Excel exports beside the report; empty means no export
 reports_dir: str = "reports"    # all months' reports (earlier runs' files are read from here)
 glue_file: str = ""             # headline numbers for the index page (set by the runner)
 '''
