@@ -296,3 +296,102 @@ def plot_funnel(steps: pd.DataFrame, *, label: str, value: str, ax=None, title: 
     if title:
         ax.set_title(title)
     return fig
+
+
+def plot_survival(curves: pd.DataFrame, *, group: str | None, ax=None, title: str | None = None,
+                  labels: dict | None = None, lang: str = "en", max_months: float | None = 48,
+                  figsize=None) -> Figure:
+    """Kaplan–Meier retention curves (step lines) with their confidence bands, one per group."""
+    fig, ax = _axes(ax, figsize=figsize or (9.0, 4.4))
+    groups = [None] if group is None else list(dict.fromkeys(curves[group]))
+    for i, g in enumerate(groups):
+        c = curves if g is None else curves[curves[group] == g]
+        c = c.sort_values("tenure_months")
+        colour = PALETTE[i % len(PALETTE)]
+        name = "all staff" if g is None else (labels or {}).get(g, str(g))
+        ax.step(c["tenure_months"], c["retention"], where="post", color=colour, lw=1.8,
+                label=f"{name} (n={int(c['at_risk'].max())})")
+        ax.fill_between(c["tenure_months"], c["ci_lower"], c["ci_upper"], step="post", color=colour, alpha=0.12)
+    ax.axhline(0.5, color=NEUTRAL, lw=0.8, ls=":")
+    for m in (3, 6, 12, 24):
+        ax.axvline(m, color=NEUTRAL, lw=0.5, ls=":")
+    percent_axis(ax)
+    ax.set_ylim(0, 1.02)
+    if max_months:
+        ax.set_xlim(0, max_months)
+    ax.set_xlabel("months since hire" if lang != "zh" else "入职月数")
+    ax.set_ylabel("still employed" if lang != "zh" else "仍在职比例")
+    ax.legend(loc="upper right", fontsize=8)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def plot_rate_trend(frame: pd.DataFrame, *, x: str, monthly: str, trailing: str, target_monthly: float | None = None,
+                    target_annual: float | None = None, ax=None, title: str | None = None, lang: str = "en",
+                    figsize=None) -> Figure:
+    """Monthly rate as bars (left axis) and the trailing-12-month rate as a line (right axis), with targets."""
+    fig, ax = _axes(ax, figsize=figsize or (9.5, 4.2))
+    xs = frame[x]
+    if not pd.api.types.is_datetime64_any_dtype(xs):
+        xs = pd.PeriodIndex(xs.astype(str), freq="M").to_timestamp()
+    ax.bar(xs, frame[monthly], width=20, color=PALETTE[5], alpha=0.8,
+           label="monthly rate (left)" if lang != "zh" else "月度流失率（左轴）")
+    if target_monthly is not None:
+        ax.axhline(target_monthly, color=PALETTE[5], ls=":", lw=1.2,
+                   label="monthly target" if lang != "zh" else "月度目标")
+    percent_axis(ax)
+    ax2 = ax.twinx()
+    ax2.plot(xs, frame[trailing], color=PALETTE[0], lw=2.2, marker="o", markersize=3,
+             label="trailing 12 months (right)" if lang != "zh" else "滚动12个月（右轴）")
+    if target_annual is not None:
+        ax2.axhline(target_annual, color=TARGET_COLOUR, ls="--", lw=1.4,
+                    label="annual target" if lang != "zh" else "年度目标")
+    percent_axis(ax2)
+    ax2.set_ylim(0, max(float(np.nanmax(frame[trailing].to_numpy(dtype=float))) if len(frame) else 0,
+                        target_annual or 0) * 1.25 + 1e-9)
+    ax.set_ylim(0, max(float(np.nanmax(frame[monthly].to_numpy(dtype=float))) if len(frame) else 0,
+                       target_monthly or 0) * 1.6 + 1e-9)
+    ax2.spines["right"].set_visible(True)
+    ax2.grid(False)
+    _month_axis(ax)
+    lines = ax.get_legend_handles_labels()
+    lines2 = ax2.get_legend_handles_labels()
+    ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], loc="upper left", fontsize=8, ncol=2)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def plot_fan_grid(history: pd.DataFrame, forecast: pd.DataFrame, *, ids: Sequence[str], months: int = 24,
+                  ncols: int = 3, title: str | None = None, lang: str = "en", titles: dict | None = None) -> Figure:
+    """Small multiples: each series' last ``months`` of history and its forecast with 80 % / 95 % bands.
+
+    ``history`` is long ``unique_id, ds, y``; ``forecast`` has ``yhat`` and ``yhat_lo_80`` … ``yhat_hi_95``.
+    """
+    use_style()
+    n = len(ids)
+    nrows = max(1, int(np.ceil(n / ncols)))
+    fig = Figure(figsize=(4.0 * ncols, 2.6 * nrows))
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+    for ax, uid in zip(axes, ids):
+        h = history[history["unique_id"] == uid].sort_values("ds").tail(months)
+        f = forecast[forecast["unique_id"] == uid].sort_values("ds")
+        ax.plot(h["ds"], h["y"], color=NEUTRAL, lw=1.4, marker="o", markersize=2)
+        if len(f):
+            xs = pd.concat([h["ds"].tail(1), f["ds"]])
+            join = lambda col: np.r_[h["y"].tail(1).to_numpy(dtype=float), f[col].to_numpy(dtype=float)]  # noqa: E731
+            ax.fill_between(xs, join("yhat_lo_95"), join("yhat_hi_95"), color=PALETTE[0], alpha=0.15, lw=0)
+            ax.fill_between(xs, join("yhat_lo_80"), join("yhat_hi_80"), color=PALETTE[0], alpha=0.3, lw=0)
+            ax.plot(xs, join("yhat"), color=PALETTE[0], lw=1.8)
+        ax.set_title((titles or {}).get(uid, uid), fontsize=10)
+        ax.set_ylim(bottom=0)
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%y-%m"))
+        ax.tick_params(labelsize=7)
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    if title:
+        fig.suptitle(title, fontweight="bold")
+    fig.supylabel("cars delivered per month" if lang != "zh" else "月交车台数", fontsize=9)
+    return fig

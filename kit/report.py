@@ -195,7 +195,8 @@ def mask_personal(frame: pd.DataFrame, *, names: Iterable[str] = ("customer_name
 
 def table(frame: pd.DataFrame, *, formats: dict[str, str] | None = None, caption: str | None = None,
           labels: dict[str, str] | None = None, max_rows: int | None = 200, index: bool = False,
-          highlight: dict[str, str] | None = None, gradient: Iterable[str] = (), empty: str | None = None):
+          highlight: dict[str, str] | None = None, gradient: Iterable[str] = (), high_is_bad: Iterable[str] = (),
+          empty: str | None = None):
     """A manager-ready table: values HTML-escaped, numbers formatted, columns renamed, optional colour scale.
 
     When ``frame`` is empty and ``empty`` is given, a note with that text is shown instead.
@@ -205,7 +206,8 @@ def table(frame: pd.DataFrame, *, formats: dict[str, str] | None = None, caption
     formats : column -> ``pct``, ``money``, ``int``, ``number``, ``number1``, ``date``, ``month`` or a format string.
     labels : column -> header text shown (e.g. from :func:`kit.i18n.columns`).
     highlight : column -> name of a boolean column; cells where it is True are marked (e.g. overdue).
-    gradient : numeric columns to shade by value (a heat-map table).
+    gradient : numeric columns to shade by value (a heat-map table): green high, red low …
+    high_is_bad : … except these, where high values are shaded red (risk, overdue counts).
     """
     if frame.empty and empty is not None:
         return note(empty, kind="ok")
@@ -235,9 +237,12 @@ def table(frame: pd.DataFrame, *, formats: dict[str, str] | None = None, caption
                  and kind_of(formats.get(c)) == "text"]
     if text_cols:
         styler = styler.set_properties(subset=text_cols, **{"text-align": "left"})
-    grad = [c for c in gradient if c in shown.columns]
+    grad = [c for c in gradient if c in shown.columns and c not in set(high_is_bad)]
     if grad:
         styler = styler.background_gradient(cmap="RdYlGn", subset=grad, axis=None)
+    grad_bad = [c for c in high_is_bad if c in shown.columns]
+    if grad_bad:
+        styler = styler.background_gradient(cmap="RdYlGn_r", subset=grad_bad, axis=None)
     if hidden:
         styler = styler.hide(subset=hidden, axis="columns")
     if not index:
@@ -253,7 +258,7 @@ def table(frame: pd.DataFrame, *, formats: dict[str, str] | None = None, caption
 
 def kind_of(kind: str | None) -> str:
     """'text' for columns shown as text (left-aligned), 'number' for the rest."""
-    return "text" if kind in (None, "date", "month", "bool") else "number"
+    return "text" if kind in (None, "date", "month", "bool", "text") else "number"
 
 
 def _formatter(kind: str | None):
@@ -277,6 +282,8 @@ def _formatter(kind: str | None):
         return lambda v: "–" if pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d")
     if kind == "month":
         return lambda v: "–" if pd.isna(v) else str(v)
+    if kind == "text":
+        return lambda v: "–" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
     if kind == "bool":
         return lambda v: "–" if pd.isna(v) else ("✔" if bool(v) else "")
     return lambda v: "–" if v is None or pd.isna(v) else format(v, kind)

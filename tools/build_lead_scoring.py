@@ -9,13 +9,13 @@ cells = [
        "where and why leads are lost.", lang="en"),
     md("# 线索评分与跟进\n\n展厅销售漏斗、线索评分识别成交客户的能力、本周各销售顾问的回访清单、跟进纪律、顾问定级与事实的对比，以及战败原因与环节。",
        lang="zh"),
-    code(PARAMS + 'call_list_rows: int = 15            # leads shown per consultant on the call list\n',
+    code(PARAMS + 'call_list_rows: int = 5             # leads shown per consultant in the report; the Excel sheet has all\n',
          tags=["parameters"]),
     code('''
 %matplotlib inline
 import pandas as pd
 from kit import io, leads as kl, plots, report
-from kit.i18n import pick
+from kit.i18n import label, labels, pick
 
 report.setup(glue_file=glue_file, lang=lang)
 period = report.parse_month(month)
@@ -34,16 +34,17 @@ grade_log = dealer.tables.get("grade_log")
 funnel = kl.funnel(lead_table, period=month, traffic=dealer.tables.get("traffic"), followups=followups,
                    settings=settings)
 steps = funnel[funnel["window"] == "month"]
-plots.plot_funnel(steps, label="step", value="count", rate="rate",
+plots.plot_funnel(steps.assign(step=steps["step"].map(lambda s: label(s, lang))), label="step", value="count", rate="rate",
                   title=pick(lang, f"Showroom funnel, {month} (rate vs previous step's denominator)",
                              f"{month} 展厅销售漏斗（括号内为该步比率）"))
 '''),
     code('''
 rates = funnel.dropna(subset=["rate"])
+rates = rates.assign(window=rates["window"].map(lambda s: label(s, lang)), rate_name=rates["rate_name"].map(lambda s: label(s, lang)))
 report.table(rates[["window", "rate_name", "numerator", "denominator", "denominator_name", "rate", "target",
                     "meets_target"]],
              formats={"rate": "pct", "target": "pct", "numerator": "int", "denominator": "int", "meets_target": "bool"},
-             labels={"window": pick(lang, "Window", "统计期"), "rate_name": pick(lang, "Rate", "比率"),
+             labels={"window": pick(lang, "Window", "统计期"), "rate_name": pick(lang, "Measure", "指标"),
                      "numerator": pick(lang, "Numerator", "分子"), "denominator": pick(lang, "Denominator", "分母"),
                      "denominator_name": pick(lang, "Denominator is", "分母口径"), "rate": pick(lang, "Rate", "比率值"),
                      "target": pick(lang, "Target", "目标"), "meets_target": pick(lang, "On target", "达标")})
@@ -53,14 +54,15 @@ by_channel = kl.funnel(lead_table, period=month, traffic=dealer.tables.get("traf
                        settings=settings, by="channel")
 pivot = (by_channel[by_channel["window"] == "trailing_12_months"].dropna(subset=["rate"])
          .pivot_table(index="channel", columns="rate_name", values="rate").reset_index())
-report.table(pivot, formats={c: "pct" for c in pivot.columns if c != "channel"},
+pivot["channel"] = pivot["channel"].map(lambda s: label(s, lang))
+report.table(pivot, formats={c: "pct" for c in pivot.columns if c != "channel"}, labels=labels(lang),
              caption=pick(lang, "Trailing 12 months by channel", "近12个月分渠道"))
 '''),
     code('''
 by_model = kl.funnel(lead_table, period=month, followups=followups, settings=settings, by="model_interest")
 pivot = (by_model[by_model["window"] == "trailing_12_months"].dropna(subset=["rate"])
          .pivot_table(index="model_interest", columns="rate_name", values="rate").reset_index())
-report.table(pivot, formats={c: "pct" for c in pivot.columns if c != "model_interest"},
+report.table(pivot, formats={c: "pct" for c in pivot.columns if c != "model_interest"}, labels=labels(lang),
              caption=pick(lang, "Trailing 12 months by car model", "近12个月分车型"))
 '''),
     code('''
@@ -70,7 +72,7 @@ pivot = (by_consultant[by_consultant["window"] == "trailing_12_months"].dropna(s
 people = report.staff_labels(dealer.staff, mask=mask_personal_data)
 pivot.insert(0, "consultant", pivot.pop("consultant_id").map(lambda s: people.get(s, s)))
 report.table(pivot, formats={c: "pct" for c in pivot.columns if c != "consultant"}, gradient=["order_rate"],
-             caption=pick(lang, "Trailing 12 months by consultant", "近12个月分销售顾问"))
+             labels=labels(lang), caption=pick(lang, "Trailing 12 months by consultant", "近12个月分销售顾问"))
 '''),
     md("## How good the score is\n\nThe kit learns from closed leads, then is tested on the **most recent closed "
        "leads it never saw**. AUC is the chance a buyer is scored above a non-buyer (0.5 = guessing, 1 = perfect); "
@@ -118,6 +120,8 @@ model = kl.fit_lead_model(lead_table, followups, as_of=as_of, settings=settings,
 scores = kl.score_open_leads(lead_table, followups, as_of=as_of, model=model, settings=settings, staff=dealer.staff,
                              lang=lang, mask_personal=mask_personal_data, grade_log=grade_log)
 calls = scores.call_list
+calls.insert(0, "consultant", calls["consultant_id"].map(lambda s: people.get(s, s)))
+calls["why"] = calls[["reason_1", "reason_2", "reason_3"]].fillna("").agg("; ".join, axis=1).str.strip("; ")
 report.note(scores.reason, kind="ok" if scores.trustworthy else "warning")
 '''),
     code('''
@@ -125,13 +129,12 @@ report.export_excel({"call_list": calls}, output_dir=output_dir, file_name=f"cal
 '''),
     code('''
 shown = calls[calls["priority"] <= call_list_rows]
-columns = [c for c in ["consultant_name", "consultant_id"] if c in shown.columns][:1] + [
-    "priority", "lead_id", "customer_name", "phone", "model_interest", "probability", "kit_grade", "consultant_grade",
-    "days_since_last_contact", "overdue", "reason_1", "reason_2", "reason_3"]
-report.table(shown[[c for c in columns if c in shown.columns]], max_rows=400,
+columns = ["consultant", "priority", "lead_id", "customer_name", "phone", "model_interest", "probability", "kit_grade",
+           "consultant_grade", "days_since_last_contact", "overdue", "why"]
+report.table(shown[[c for c in columns if c in shown.columns]], max_rows=None,
              formats={"probability": "pct0", "days_since_last_contact": "int", "priority": "int", "overdue": "bool"},
              highlight={"days_since_last_contact": "overdue"},
-             labels={"consultant_name": pick(lang, "Consultant", "销售顾问"), "consultant_id": pick(lang, "Consultant", "销售顾问"),
+             labels={"consultant": pick(lang, "Consultant", "销售顾问"), "why": pick(lang, "Why this score", "评分依据"),
                      "priority": "#", "lead_id": pick(lang, "Lead", "线索"), "customer_name": pick(lang, "Customer", "客户"),
                      "phone": pick(lang, "Phone", "电话"), "model_interest": pick(lang, "Model", "意向车型"),
                      "probability": pick(lang, "Score", "评分"), "kit_grade": pick(lang, "Kit grade", "系统级别"),
