@@ -13,7 +13,8 @@ The truth the generator uses is public, so an analysis can be checked against it
 
 - :data:`LEAD_SIGNALS` (and :data:`LEAD_RANDOM_EFFECTS`): the logistic model that decides whether a lead is won;
 - :data:`STAFF_SIGNALS` (and :data:`STAFF_BASELINE_MONTHLY_HAZARD`): the monthly leaving hazard of each employee;
-- :data:`GRADE_THRESHOLDS`: how a consultant turns their (biased, noisy) view of a lead into H/A/B/C;
+- :data:`GRADE_THRESHOLDS`: how a consultant turns their (biased, noisy) view of a lead into H/A/B/C, for the
+  leads' current grade and for the month-end grade sheet ``grade_log`` (:data:`GRADE_READINESS_LOGIT`);
 - ``make_dealership(..., include_truth=True)`` adds ``consultant_traits`` (skill, grade bias, follow-up
   discipline per consultant) and ``lead_truth`` (each lead's true win probability); :func:`write_samples` writes
   them to ``truth/``.
@@ -165,6 +166,21 @@ GRADE_THRESHOLDS: dict[str, float] = {"H": 0.20, "A": 0.08, "B": 0.025}
 #: Share of each store's consultant team that inflates or deflates grades (2 and 1 in a team of 12–13).
 GRADE_STYLE_SHARES: dict[str, float] = {"inflater": 0.16, "deflater": 0.09}
 GRADE_NOISE_SD = 1.0
+#: The month-end grade sheet (意向客户级别状况表, table ``grade_log``): on each month end of the history, every lead
+#: open that day (created on or before it, not closed by it) gets the grade its consultant writes then, by the
+#: mechanism of :data:`GRADE_THRESHOLDS` applied to what is true of the lead that day. The view is the lead's
+#: log-odds with only the signals shown so far (visits, test drive and quote made by then; a long gap once one has
+#: happened, counting the days since the last contact; the prompt follow-up from the day after registration), plus
+#: the consultant's grade bias, plus noise (sd ``GRADE_NOISE_SD``; the share ``GRADE_LOG_PERSISTENCE`` of its
+#: variance is the lead's own and stays from month to month), plus the customer's readiness: a lead that orders
+#: within 7 / 15 / 30 days of the month end adds :data:`GRADE_READINESS_LOGIT` (the purchase windows of H / A / B,
+#: DOMAIN.md §1.1). On the last day the sheet shows the leads table's ``grade``.
+GRADE_READINESS_LOGIT: dict[int, float] = {7: 1.0, 15: 0.6, 30: 0.3}
+GRADE_LOG_PERSISTENCE = 0.6
+#: A lead registered less than ``GRADE_LOG_NEW_DAYS`` days before a month end (other than the last day) is still
+#: ``N`` (not graded yet) on that sheet with probability ``GRADE_LOG_UNGRADED_SHARE``.
+GRADE_LOG_NEW_DAYS = 7
+GRADE_LOG_UNGRADED_SHARE = 0.25
 #: Follow-up cadence (days) per grade the consultant works to (DOMAIN.md §1.2); each consultant's
 #: ``followup_discipline`` multiplies it (above 1 = overdue).
 GRADE_CADENCE_DAYS: dict[str, float] = {"H": 2, "A": 4, "B": 7, "C": 15}
@@ -269,6 +285,8 @@ _WON, _LOST, _OPEN = 0, 1, 2
 _STATUS_CODES = ("won", "lost", "open")
 _NEVER = 10**9
 _FIXED_ZIP_TIME = (2026, 11, 1, 0, 0, 0)
+#: Second seed word of the grade log's own random stream (drawn after every other table, so they do not move).
+_GRADE_LOG_STREAM = 0x47524144
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -1052,8 +1070,8 @@ def _staff_frame(sim: _Simulation) -> tuple[pd.DataFrame, dict[int, str]]:
     return frame, ids
 
 
-def _lead_frames(sim: _Simulation, ids: dict[int, str]) -> tuple[pd.DataFrame, ...]:
-    """Leads, followups and lead truth of the exported leads, and every simulated lead (for sales and traffic).
+def _export_order(sim: _Simulation) -> tuple[list[int], list[int], dict[int, str]]:
+    """Simulated leads in creation order, the exported ones (in that order) and their lead ids.
 
     Exported: leads created in the history, and leads created in the burn-in that are still open on its first day.
     """
@@ -1063,7 +1081,16 @@ def _lead_frames(sim: _Simulation, ids: dict[int, str]) -> tuple[pd.DataFrame, .
     exported = [i for i in order if leads[i]["day"] >= hs or leads[i]["close_day"] is None
                 or leads[i]["close_day"] >= hs]
     width = max(5, len(str(len(exported))))
-    lead_ids = {i: f"L{k + 1:0{width}d}" for k, i in enumerate(exported)}
+    return order, exported, {i: f"L{k + 1:0{width}d}" for k, i in enumerate(exported)}
+
+
+def _lead_frames(sim: _Simulation, ids: dict[int, str]) -> tuple[pd.DataFrame, ...]:
+    """Leads, followups and lead truth of the exported leads, and every simulated lead (for sales and traffic).
+
+    Exported: leads created in the history, and leads created in the burn-in that are still open on its first day.
+    """
+    leads = sim.leads
+    order, exported, lead_ids = _export_order(sim)
     exported_set = set(exported)
     rng = sim.rng_names
     n = len(order)
@@ -1129,6 +1156,89 @@ def _lead_frames(sim: _Simulation, ids: dict[int, str]) -> tuple[pd.DataFrame, .
     fu = fu.sort_values(["minute", "lead_id"], kind="mergesort").reset_index(drop=True)
     fu = fu[FOLLOWUPS.column_names]
     return frame, fu, pd.DataFrame(truth), everything
+
+
+def _grade_log_frame(sim: _Simulation) -> pd.DataFrame:
+    """The month-end grade sheet: one row per lead open on each month end of the history (see ``GRADE_LOG_*``).
+
+    Uses its own random stream (``[seed, _GRADE_LOG_STREAM]``), so the other tables are the same with or without it.
+    """
+    rng = np.random.default_rng([sim.seed, _GRADE_LOG_STREAM])
+    _, exported, lead_ids = _export_order(sim)
+    columns = {"lead_id": pd.Series([], dtype=object), "at": pd.Series([], dtype="datetime64[ns]"),
+               "grade": pd.Series([], dtype=object)}
+    n = len(exported)
+    if n == 0:
+        return pd.DataFrame(columns)
+    leads = [sim.leads[i] for i in exported]
+    created = np.array([lead["day"] for lead in leads], dtype=np.int64)
+    close = np.array([_NEVER if lead["close_day"] is None else lead["close_day"] for lead in leads], dtype=np.int64)
+    won = np.array([lead["status"] == _WON for lead in leads])
+    final_grade = np.array([lead["grade"] for lead in leads], dtype=object)
+    bias = np.array([sim.people[lead["consultant"]].grade_bias for lead in leads])
+    prompt = np.array([bool(lead["prompt"]) for lead in leads])
+    sig = LEAD_SIGNALS
+    # the lead's true log-odds without the signals that show over time, and its hidden part (skill + lead noise)
+    static = np.array([sig["intercept"] + sig.get(f"channel_{lead['channel']}", 0.0)
+                       + sig["trade_in"] * lead["trade_in"] + sig["finance"] * lead["finance"] for lead in leads])
+    hidden = np.array([_logit(lead["p_win"]) - lead["x_signals"] for lead in leads])
+    # contacts, in time order per lead: running visits, test drive, quote and the longest gap between contacts
+    n_events = np.array([len(sim.events[i]) for i in exported], dtype=np.int64)
+    flat = np.array([e for i in exported for e in sim.events[i]], dtype=np.int64).reshape(-1, 3)
+    owner = np.repeat(np.arange(n), n_events)
+    order = np.lexsort((flat[:, 0], owner))
+    flat, owner = flat[order], owner[order]
+    day = flat[:, 0] // 1440
+    first = np.concatenate([[0], np.cumsum(n_events)[:-1]])
+    by_lead = pd.DataFrame({"owner": owner, "visit": flat[:, 1] == _VISIT,
+                            "test_drive": flat[:, 2] == _OUT["test_drive"], "quoted": flat[:, 2] == _OUT["quoted"],
+                            "gap": np.where(np.r_[True, owner[1:] != owner[:-1]], 0, np.diff(day, prepend=0))})
+    grouped = by_lead.groupby("owner", sort=False)
+    # one padding entry at the end stands for "no contact yet"
+    visits_so_far = np.append(grouped["visit"].cumsum().to_numpy(dtype=np.int64), 0)
+    drove_so_far = np.append(grouped["test_drive"].cummax().to_numpy(dtype=bool), False)
+    quoted_so_far = np.append(grouped["quoted"].cummax().to_numpy(dtype=bool), False)
+    gap_so_far = np.append(grouped["gap"].cummax().to_numpy(dtype=np.int64), 0)
+    contact_day = np.append(day, 0)
+    key = owner * (sim.n_days + 1) + day
+    u_lead = rng.standard_normal(n)
+    rows = []
+    for m in range(sim.burn_in, sim.n_months):
+        d = int(sim.month_end[m])
+        idx = np.flatnonzero((created <= d) & (close > d))
+        if len(idx) == 0:
+            continue
+        seen = np.searchsorted(key, idx * (sim.n_days + 1) + d, side="right") - first[idx]
+        last = first[idx] + seen - 1
+        any_seen = seen > 0
+        at = np.where(any_seen, last, len(day))
+        visits, drove, quoted = visits_so_far[at], drove_so_far[at], quoted_so_far[at]
+        since_last = d - np.where(any_seen, contact_day[at], created[idx])
+        long_gap = (gap_so_far[at] > LONG_GAP_DAYS) | (since_last > LONG_GAP_DAYS)
+        x = (static[idx] + hidden[idx] + sig["visits"] * np.minimum(visits, 4) + sig["test_drive"] * drove
+             + sig["quoted"] * quoted + sig["prompt_followup"] * (prompt[idx] & (d > created[idx]))
+             + sig["long_gap"] * long_gap)
+        to_order = np.where(won[idx], close[idx] - d, _NEVER)
+        ready = np.zeros(len(idx))
+        for days, lift in sorted(GRADE_READINESS_LOGIT.items(), reverse=True):
+            ready = np.where(to_order <= days, lift, ready)
+        noise = GRADE_NOISE_SD * (np.sqrt(GRADE_LOG_PERSISTENCE) * u_lead[idx]
+                                  + np.sqrt(1.0 - GRADE_LOG_PERSISTENCE) * rng.standard_normal(len(idx)))
+        view = x + ready + bias[idx] + noise
+        grade = np.full(len(idx), "C", dtype=object)
+        for g in ("B", "A", "H"):
+            grade[view >= _logit(GRADE_THRESHOLDS[g])] = g
+        ungraded = rng.random(len(idx)) < GRADE_LOG_UNGRADED_SHARE
+        grade[ungraded & (d - created[idx] < GRADE_LOG_NEW_DAYS)] = "N"
+        if d == sim.end_day:
+            grade = final_grade[idx]
+        rows.append(pd.DataFrame({"lead_id": [lead_ids[exported[k]] for k in idx],
+                                  "at": sim.start_date + pd.Timedelta(days=d), "grade": grade}))
+    if not rows:
+        return pd.DataFrame(columns)
+    frame = pd.concat(rows, ignore_index=True)
+    frame["at"] = pd.to_datetime(frame["at"]).astype("datetime64[ns]")
+    return frame
 
 
 def _traits_frame(sim: _Simulation, ids: dict[int, str]) -> pd.DataFrame:
@@ -1326,9 +1436,10 @@ def make_dealership(*, seed: int = 0, start: str = HISTORY_START, end: str = HIS
     Returns
     -------
     dict of DataFrame
-        ``staff``, ``leads``, ``followups``, ``traffic``, ``kpi``, ``sales``, ``stock`` in the columns of
-        :mod:`kit.schemas` (plus ``delivered_at`` in leads and three numeric columns in staff); dates are
-        datetime64, booleans bool, months ``'YYYY-MM'`` strings.
+        ``staff``, ``leads``, ``followups``, ``traffic``, ``kpi``, ``sales``, ``stock`` and ``grade_log`` (the
+        month-end grade sheet: lead_id, at, grade for every lead open on each month end of the history) in the
+        columns of :mod:`kit.schemas` (plus ``delivered_at`` in leads and three numeric columns in staff); dates
+        are datetime64, booleans bool, months ``'YYYY-MM'`` strings.
 
     Raises
     ------
@@ -1351,6 +1462,7 @@ def make_dealership(*, seed: int = 0, start: str = HISTORY_START, end: str = HIS
         "kpi": kpi,
         "sales": sales,
         "stock": _stock_frame(sim, sales),
+        "grade_log": _grade_log_frame(sim),
     }
     if include_truth:
         tables["consultant_traits"] = _traits_frame(sim, ids)
@@ -1482,6 +1594,7 @@ def _write_leads_xlsx(leads: pd.DataFrame, path: Path, *, export_date: pd.Timest
 def _readme(seed: int, tables: dict[str, pd.DataFrame]) -> str:
     """The ``README.md`` written next to the sample files: the seed and what each file holds."""
     leads, staff, sales, kpi = tables["leads"], tables["staff"], tables["sales"], tables["kpi"]
+    grade_log = tables["grade_log"]
     first, last = kpi["month"].min(), kpi["month"].max()
     carried = int((leads["created_at"] < pd.Timestamp(first)).sum())
     won = leads[leads["status"] == "won"]
@@ -1528,6 +1641,12 @@ def _readme(seed: int, tables: dict[str, pd.DataFrame]) -> str:
         "units) and, in the first month, cars ordered before it. |",
         "| `traffic.csv` | daily walk-ins, calls and online enquiries per store, registered as leads or not. |",
         "| `stock.csv` | stock per store and model on the last day. |",
+        f"| `grade_log.csv` | the month-end grade sheet (意向客户级别状况表): one row per lead open on each month "
+        f"end (created on or before it, not closed by it), {len(grade_log):,} rows: `lead_id`, `at` (the month "
+        "end), `grade` (H/A/B/C the consultant wrote then; `N` for some leads registered in the last days before "
+        "it). Graded like the leads' current grade (`kit.samples.GRADE_THRESHOLDS`, the consultant's bias "
+        "included) but on what was true that day: the signals shown so far and how soon the customer orders "
+        "(`kit.samples.GRADE_READINESS_LOGIT`). On the last day it equals the open leads' `grade`. |",
         "| `dealer.yml` | the dealership's settings, a copy of `kit/templates/dealer.yml`. |",
         "| `dealer_exports/leads.xlsx` | the leads as a dealer system exports them: two title rows, Chinese "
         "headers and values, 是/否, `建档日期` as an Excel date shown `yyyy/mm/dd`, other dates as text "
@@ -1556,8 +1675,8 @@ def write_samples(out_dir: str | Path, *, seed: int = DEFAULT_SEED) -> dict[str,
     Returns
     -------
     dict of Path
-        Each written file by name (``leads``, ``staff``, …, ``dealer``, ``leads_xlsx``, ``leads_gbk``, ``readme``,
-        ``consultant_traits``, ``lead_truth``).
+        Each written file by name (``leads``, ``staff``, …, ``grade_log``, ``dealer``, ``leads_xlsx``,
+        ``leads_gbk``, ``readme``, ``consultant_traits``, ``lead_truth``).
     """
     out = Path(out_dir)
     (out / "dealer_exports").mkdir(parents=True, exist_ok=True)
@@ -1566,6 +1685,8 @@ def write_samples(out_dir: str | Path, *, seed: int = DEFAULT_SEED) -> dict[str,
     paths: dict[str, Path] = {}
     for name in ("staff", "leads", "followups", "traffic", "kpi", "sales", "stock"):
         paths[name] = _write_csv(tables[name], out / f"{name}.csv")
+    grade_log = tables["grade_log"]
+    paths["grade_log"] = _write_csv(grade_log.assign(at=_fmt_date(grade_log["at"])), out / "grade_log.csv")
     paths["consultant_traits"] = _write_csv(tables["consultant_traits"], out / "truth" / "consultant_traits.csv",
                                             digits=4)
     paths["lead_truth"] = _write_csv(tables["lead_truth"], out / "truth" / "lead_truth.csv", digits=5)

@@ -16,7 +16,7 @@ import pytest
 from openpyxl import load_workbook
 from sklearn.linear_model import LogisticRegression
 
-from kit import samples
+from kit import io, samples
 from kit.exceptions import ConfigError
 from kit.schemas import CHINESE_HEADERS, CHINESE_VALUES, LEADS
 
@@ -65,6 +65,11 @@ def sales() -> pd.DataFrame:
     return read("sales", dtype={"month": str})
 
 
+@pytest.fixture(scope="module")
+def grade_log() -> pd.DataFrame:
+    return read("grade_log", parse_dates=["at"])
+
+
 def average_headcount(people: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> float:
     days = pd.date_range(start, end, freq="D")
     counts = [((people["hire_date"] <= d) & (people["leave_date"].isna() | (people["leave_date"] > d))).sum()
@@ -106,6 +111,17 @@ def test_regenerating_reproduces_the_committed_files_byte_for_byte(tmp_path):
     assert different == []
 
 
+def test_the_grade_log_draws_nothing_from_the_other_tables_streams(monkeypatch):
+    """The grade log has its own random stream: without it, every other table comes out the same."""
+    with_log = samples.make_dealership(seed=4, scale=0.05, include_truth=True)
+    monkeypatch.setattr(samples, "_grade_log_frame", lambda sim: pd.DataFrame())
+    without = samples.make_dealership(seed=4, scale=0.05, include_truth=True)
+    assert len(with_log["grade_log"]) > 100
+    for name in with_log:
+        if name != "grade_log":
+            pd.testing.assert_frame_equal(with_log[name], without[name])
+
+
 def test_frames_have_canonical_dtypes():
     tables = samples.make_dealership(seed=3, scale=0.05)
     leads = tables["leads"]
@@ -116,6 +132,8 @@ def test_frames_have_canonical_dtypes():
         assert leads[col].dtype == bool
     assert pd.api.types.is_datetime64_any_dtype(tables["followups"]["at"])
     assert pd.api.types.is_datetime64_any_dtype(tables["staff"]["hire_date"])
+    assert list(tables["grade_log"].columns) == ["lead_id", "at", "grade"]
+    assert pd.api.types.is_datetime64_any_dtype(tables["grade_log"]["at"])
     assert tables["kpi"]["month"].str.fullmatch(r"\d{4}-\d{2}").all()
 
 
@@ -278,6 +296,66 @@ def test_followup_gaps_grow_with_the_consultants_planted_slackness(followups):
     median_gap = gap.groupby(ordered["consultant_id"]).median()
     both = traits.set_index("staff_id").join(median_gap.rename("median_gap_days"), how="inner")
     assert both["followup_discipline"].corr(both["median_gap_days"], method="spearman") > 0.5
+
+
+# --------------------------------------------------------------------------- the month-end grade sheet
+
+
+def test_grade_log_holds_exactly_the_leads_open_on_each_month_end(grade_log, leads):
+    month_ends = pd.date_range("2023-11-30", END, freq="ME")
+    assert sorted(grade_log["at"].unique()) == list(month_ends)
+    assert not grade_log.duplicated(["lead_id", "at"]).any()
+    for day in month_ends:
+        still_open = (leads["created_at"] <= day) & (leads["closed_at"].isna() | (leads["closed_at"] > day))
+        assert set(grade_log.loc[grade_log["at"] == day, "lead_id"]) == set(leads.loc[still_open, "lead_id"]), day
+    assert set(grade_log["grade"]) == {"H", "A", "B", "C", "N"}
+    # on the last day the sheet agrees with the leads' current grade
+    last = grade_log[grade_log["at"] == END].merge(leads[["lead_id", "grade"]], on="lead_id", suffixes=("", "_now"))
+    assert len(last) == (leads["status"] == "open").sum()
+    assert (last["grade"] == last["grade_now"]).all()
+    # N only for leads registered in the last days before their first month end
+    rows = grade_log.merge(leads[["lead_id", "created_at"]], on="lead_id")
+    ungraded = rows[rows["grade"] == "N"]
+    assert 0.01 <= len(ungraded) / len(rows) <= 0.10
+    assert ((ungraded["at"] - ungraded["created_at"]).dt.days < samples.GRADE_LOG_NEW_DAYS).all()
+    assert (rows.groupby("lead_id")["at"].rank(method="first")[ungraded.index] == 1).all()
+    assert (DATA / "grade_log.csv").stat().st_size < 4.5e6
+
+
+def test_grade_log_loads_through_the_kit_loader(grade_log, leads):
+    table = io.read_table(DATA / "grade_log.csv", "grade_log").frame
+    assert len(table) == len(grade_log)
+    assert pd.api.types.is_datetime64_any_dtype(table["at"])
+    assert set(table["lead_id"]) <= set(leads["lead_id"])
+
+
+def test_month_end_grades_rank_leads_by_their_90_day_wins(grade_log, leads):
+    """A month-end H converts more often within 90 days than an A, an A than a B, a B than a C."""
+    rows = grade_log.merge(leads[["lead_id", "status", "closed_at"]], on="lead_id")
+    rows = rows[rows["grade"].isin(["H", "A", "B", "C"]) & (rows["at"] + pd.Timedelta(days=90) <= END)]
+    won_90 = (rows["status"] == "won") & (rows["closed_at"] <= rows["at"] + pd.Timedelta(days=90))
+    rate = won_90.groupby(rows["grade"]).mean()
+    count = rows["grade"].value_counts()
+    assert count.min() >= 500
+    assert rate["H"] > rate["A"] > rate["B"] > rate["C"]
+    assert rate["H"] >= 3 * rate["B"]
+    overall = won_90.mean()
+    assert 0.02 <= overall <= 0.08
+    # noisy: most leads that go on to win were not graded H at the month end before
+    assert (rows.loc[won_90, "grade"] != "H").mean() > 0.4
+
+
+def test_an_inflating_consultant_grades_month_ends_above_the_pool(grade_log, leads):
+    traits = pd.read_csv(DATA / "truth" / "consultant_traits.csv").set_index("staff_id")
+    rows = grade_log[grade_log["grade"] != "N"].merge(leads[["lead_id", "consultant_id"]], on="lead_id")
+    rank = rows["grade"].map({"H": 3, "A": 2, "B": 1, "C": 0})
+    per = rank.groupby(rows["consultant_id"]).agg(["mean", "size"])
+    per = per[per["size"] >= 200]
+    above = (per["mean"] - rank.mean()).sort_values()
+    assert above.iloc[-1] >= 0.4   # about 7 standard errors with 200 rows (sd of the rank about 0.8)
+    assert traits.loc[above.index[-1], "grade_style"] == "inflater"
+    style_mean = rank.groupby(rows["consultant_id"].map(traits["grade_style"])).mean()
+    assert style_mean["inflater"] > style_mean["neutral"] > style_mean["deflater"]
 
 
 # --------------------------------------------------------------------------- KPI, sales, stock, traffic

@@ -37,17 +37,17 @@ sheet["person"] = sheet["staff_id"].map(people)
        lang="zh"),
     code('''
 report.markdown(pick(lang, f"Profile this month: **{profile.stage}** — " , f"本月适用方案：**{profile.stage}** — ")
-                + ", ".join(f"{m} {w:.0%}" for m, w in profile.weights.items()))
+                + ", ".join(f"{m} {w:.0%}" for m, w in dict(profile.weights).items()))
 '''),
     code('''
-metrics = list(profile.weights)
-achievement_cols = [f"{m}_achievement" for m in metrics]
+weights = dict(profile.weights)
+achievement_cols = [f"{m}_achievement" for m in weights]
 shown = card[["rank", "person", *achievement_cols, "total_score"]].sort_values("rank")
 report.table(shown, formats={c: "pct0" for c in achievement_cols} | {"total_score": "pct", "rank": "int"},
              gradient=achievement_cols,
              labels={"rank": pick(lang, "Rank", "排名"), "person": pick(lang, "Consultant", "销售顾问"),
                      "total_score": pick(lang, "Weighted score", "加权得分")}
-                    | {f"{m}_achievement": f"{m} ({w:.0%})" for m, w in profile.weights.items()})
+                    | {f"{m}_achievement": f"{m} ({w:.0%})" for m, w in weights.items()})
 '''),
     code('''
 ranked = sheet.sort_values("total_score", ascending=False)
