@@ -1,0 +1,623 @@
+"""Tests for kit.turnover: every expected number is worked out by hand in the test (arithmetic in the comments)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kit import turnover as t
+from kit.exceptions import ConfigError, DataContractError
+
+DPM = 365.25 / 12  # days per month used for tenures
+
+
+def roster(rows: list[tuple]) -> pd.DataFrame:
+    """rows: (staff_id, department, role, hire_date, leave_date, leave_type[, manager_id])."""
+    cols = ["staff_id", "department", "role", "hire_date", "leave_date", "leave_type", "manager_id"]
+    frame = pd.DataFrame([r + (None,) * (7 - len(r)) for r in rows], columns=cols)
+    frame.insert(1, "name", [f"张{sid}明" for sid in frame["staff_id"]])
+    frame.insert(2, "store_id", "S1")
+    frame["hire_date"] = pd.to_datetime(frame["hire_date"])
+    frame["leave_date"] = pd.to_datetime(frame["leave_date"])
+    return frame
+
+
+# A hand-made store, December 2023 – March 2024:
+#   A  sales     hired 2023-06-01, still employed
+#   B  sales     hired 2023-09-15, last day 2024-01-31 (last day of the month), voluntary
+#   C  sales     hired 2024-01-01 (first day of the month), still employed
+#   D  sales     hired 2024-01-10, left 2024-01-25 (hired and left in the same month), involuntary
+#   E  sales     hired 2023-03-01, last day 2024-02-01 (first day of the month), voluntary
+#   B2 sales     rehire of B on 2024-03-01 (a new row, own staff_id)
+#   G  finance   hired 2023-01-01, last day 2023-12-31, voluntary -> finance is empty from January
+STORE = roster([
+    ("A", "sales", "sales_consultant", "2023-06-01", None, None),
+    ("B", "sales", "sales_consultant", "2023-09-15", "2024-01-31", "voluntary"),
+    ("C", "sales", "sales_consultant", "2024-01-01", None, None),
+    ("D", "sales", "sales_consultant", "2024-01-10", "2024-01-25", "involuntary"),
+    ("E", "sales", "showroom_manager", "2023-03-01", "2024-02-01", "voluntary"),
+    ("B2", "sales", "sales_consultant", "2024-03-01", None, None),
+    ("G", "finance", "finance_specialist", "2023-01-01", "2023-12-31", "voluntary"),
+])
+
+
+def by_period(table: pd.DataFrame) -> pd.DataFrame:
+    return table.set_index("period")
+
+
+# --------------------------------------------------------------------------- monthly rates, every formula
+
+
+def test_monthly_counts_follow_the_boundary_rules():
+    r = by_period(t.turnover_rates(STORE, start="2023-12", end="2024-03"))
+    # Dec: open = employed at 30 Nov = A, B, E, G = 4; G's last day 31 Dec -> leaver, not in closing: end 3
+    # Jan: open = A, B, E = 3 (C hired on the 1st is a hire, not opening); hires C, D = 2;
+    #      leavers B (31st) and D (same month as hire) = 2; close = A, C, E = 3
+    # Feb: open 3; E's last day is 1 Feb -> in the opening headcount and a leaver; close A, C = 2
+    # Mar: open 2; rehire B2 on the 1st is a hire; close 3
+    expected = {
+        "2023-12": (4, 0, 1, 1, 0, 3),
+        "2024-01": (3, 2, 2, 1, 1, 3),
+        "2024-02": (3, 0, 1, 1, 0, 2),
+        "2024-03": (2, 1, 0, 0, 0, 3),
+    }
+    cols = ["headcount_start", "hires", "leavers", "leavers_voluntary", "leavers_involuntary", "headcount_end"]
+    for period, values in expected.items():
+        assert tuple(r.loc[period, cols]) == values, period
+    # opening headcount = previous month's closing headcount
+    assert list(r["headcount_start"].iloc[1:]) == list(r["headcount_end"].iloc[:-1])
+
+
+def test_monthly_rates_for_every_formula():
+    r = by_period(t.turnover_rates(STORE, start="2023-12", end="2024-03"))
+    # average headcount: Dec (4+3)/2 = 3.5, Jan (3+3)/2 = 3, Feb (3+2)/2 = 2.5, Mar (2+3)/2 = 2.5
+    assert list(r["headcount_avg"]) == [3.5, 3.0, 2.5, 2.5]
+    # leavers ÷ average headcount: 1/3.5, 2/3, 1/2.5, 0/2.5
+    np.testing.assert_allclose(r["rate_average_headcount"], [1 / 3.5, 2 / 3, 0.4, 0.0])
+    # leavers ÷ (start + hires): 1/4, 2/(3+2), 1/3, 0/(2+1)
+    np.testing.assert_allclose(r["rate_start_plus_hires"], [0.25, 0.4, 1 / 3, 0.0])
+    # leavers ÷ start: 1/4, 2/3, 1/3, 0/2
+    np.testing.assert_allclose(r["rate_start_headcount"], [0.25, 2 / 3, 1 / 3, 0.0])
+    # voluntary / involuntary under the chosen formula: Jan 1/3 each
+    assert r.loc["2024-01", "rate_voluntary"] == pytest.approx(1 / 3)
+    assert r.loc["2024-01", "rate_involuntary"] == pytest.approx(1 / 3)
+    assert (r["formula"] == "average_headcount").all()
+    np.testing.assert_allclose(r["rate"], r["rate_average_headcount"])
+    for formula in ("start_plus_hires", "start_headcount"):
+        other = t.turnover_rates(STORE, start="2023-12", end="2024-03", formula=formula)
+        np.testing.assert_allclose(other["rate"], other[f"rate_{formula}"])
+        assert (other["formula"] == formula).all()
+
+
+def test_quarterly_rates():
+    r = by_period(t.turnover_rates(STORE, freq="Q", start="2024-01", end="2024-03"))
+    # Q1 2024: open 3 (A, B, E); hires C, D, B2 = 3; leavers B, D, E = 3; close A, C, B2 = 3
+    assert tuple(r.loc["2024Q1", ["headcount_start", "hires", "leavers", "headcount_end"]]) == (3, 3, 3, 3)
+    assert r.loc["2024Q1", "rate_average_headcount"] == pytest.approx(3 / 3)
+    assert r.loc["2024Q1", "rate_start_plus_hires"] == pytest.approx(3 / 6)
+    assert r.loc["2024Q1", "rate_start_headcount"] == pytest.approx(3 / 3)
+
+
+def test_rehire_is_a_leaver_then_a_hire():
+    r = by_period(t.turnover_rates(STORE, start="2024-01", end="2024-03"))
+    # B's first spell ends in January (a leaver) and B2 starts in March (a hire); both counted
+    assert r.loc["2024-01", "leavers"] == 2 and r.loc["2024-03", "hires"] == 1
+    # a rehire on the day after leaving, inside one month: one leaver and one hire in that month
+    quick = roster([("X", "sales", "sales_consultant", "2023-01-01", "2024-05-10", "voluntary"),
+                    ("X2", "sales", "sales_consultant", "2024-05-11", None, None)])
+    may = by_period(t.turnover_rates(quick, start="2024-05", end="2024-05")).loc["2024-05"]
+    assert (may["headcount_start"], may["hires"], may["leavers"], may["headcount_end"]) == (1, 1, 1, 1)
+    # average headcount (1+1)/2 = 1 -> rate 1.0; start + hires = 2 -> 0.5
+    assert may["rate_average_headcount"] == 1.0 and may["rate_start_plus_hires"] == 0.5
+
+
+def test_empty_department_gives_nan_with_a_note_not_a_crash():
+    r = t.turnover_rates(STORE, by="department", start="2023-12", end="2024-02", levels={"department": ["admin"]})
+    fin = r[r["department"] == "finance"].set_index("period")
+    # Dec: open 1, leaver 1, close 0 -> average (1+0)/2 = 0.5, rate 1/0.5 = 2.0 (the standard rate can exceed 1)
+    assert fin.loc["2023-12", "rate_average_headcount"] == 2.0
+    assert fin.loc["2023-12", "rate_start_plus_hires"] == 1.0
+    # Jan, Feb: nobody employed -> NaN and a note
+    assert fin.loc[["2024-01", "2024-02"], "rate"].isna().all()
+    assert fin.loc["2024-01", "note"].startswith("nobody employed")
+    # a department listed in levels without any staff: zero counts, NaN rates, its own note
+    admin = r[r["department"] == "admin"]
+    assert len(admin) == 3 and (admin["headcount_end"] == 0).all() and admin["rate"].isna().all()
+    assert admin["note"].str.startswith("no staff in this group").all()
+
+
+def test_missing_department_is_grouped_as_unassigned():
+    staff = STORE.copy()
+    staff.loc[staff["staff_id"] == "A", "department"] = None
+    r = t.turnover_rates(staff, by="department", start="2024-01", end="2024-01")
+    assert set(r["department"]) == {"sales", "finance", "unassigned"}
+    assert r.loc[r["department"] == "unassigned", "headcount_end"].item() == 1
+
+
+def test_headcount_identity_on_random_rosters():
+    rng = np.random.default_rng(3)
+    hire = pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 900, 80), unit="D")
+    stay = rng.integers(0, 700, 80)
+    leave = pd.Series(hire + pd.to_timedelta(stay, unit="D")).where(rng.random(80) < 0.6)
+    staff = pd.DataFrame({"staff_id": [f"E{i}" for i in range(80)], "store_id": "S1", "department": "sales",
+                          "role": "sales_consultant", "hire_date": hire, "leave_date": leave,
+                          "leave_type": np.where(leave.notna(), "voluntary", None)})
+    r = t.turnover_rates(staff, start="2022-01", end="2024-12")
+    assert (r["headcount_end"] == r["headcount_start"] + r["hires"] - r["leavers"]).all()
+    # every spell is counted once as a hire, and every leave date in the range once as a leaver
+    assert r["hires"].sum() == 80 and r["leavers"].sum() == int((leave <= "2024-12-31").sum())
+    assert (r["rate_start_plus_hires"].dropna() <= 1).all()
+
+
+# --------------------------------------------------------------------------- trailing rates
+
+
+def test_trailing_rates_on_totals_and_as_sum_of_monthly():
+    monthly = t.turnover_rates(STORE, start="2023-12", end="2024-03")
+    tr = by_period(t.trailing_rates(monthly, months=3))
+    # the first two windows are incomplete: no rate, a note
+    assert tr.loc[["2023-12", "2024-01"], "rate_trailing"].isna().all()
+    assert "only 1 of 3 months" in tr.loc["2023-12", "note"]
+    feb = tr.loc["2024-02"]  # window Dec–Feb
+    # leavers 1+2+1 = 4, hires 0+2+0 = 2, opening headcount (1 Dec) 4, mean monthly average (3.5+3+2.5)/3 = 3
+    assert (feb["leavers"], feb["hires"], feb["headcount_start"], feb["headcount_avg"]) == (4, 2, 4, 3.0)
+    assert feb["rate_trailing_average_headcount"] == pytest.approx(4 / 3)
+    assert feb["rate_trailing_start_plus_hires"] == pytest.approx(4 / 6)
+    assert feb["rate_trailing_start_headcount"] == pytest.approx(4 / 4)
+    # sum of monthly rates: 1/3.5 + 2/3 + 1/2.5 = 1.352381 (differs from 4/3 = 1.333: both are reported)
+    assert feb["rate_trailing_sum_of_monthly"] == pytest.approx(1 / 3.5 + 2 / 3 + 0.4)
+    assert feb["rate_trailing"] == pytest.approx(4 / 3)
+    mar = tr.loc["2024-03"]  # window Jan–Mar: leavers 3, average (3+2.5+2.5)/3 = 8/3 -> 3/(8/3) = 1.125
+    assert mar["rate_trailing_average_headcount"] == pytest.approx(1.125)
+    summed = by_period(t.trailing_rates(monthly, months=3, annual="sum_of_monthly"))
+    assert summed.loc["2024-03", "rate_trailing"] == pytest.approx(2 / 3 + 0.4 + 0.0)
+    assert (summed["annual"] == "sum_of_monthly").all()
+
+
+def test_trailing_rates_by_group_keep_groups_apart():
+    monthly = t.turnover_rates(STORE, by="department", start="2023-12", end="2024-02")
+    tr = t.trailing_rates(monthly, months=3)
+    fin = tr[tr["department"] == "finance"].set_index("period").loc["2024-02"]
+    # finance window Dec–Feb: 1 leaver, monthly averages 0.5, 0, 0 -> mean 1/6 -> rate 6.0; sum of monthly = 2.0
+    # (January and February have no staff and no leavers, so they add 0 to the sum)
+    assert fin["rate_trailing_average_headcount"] == pytest.approx(6.0)
+    assert fin["rate_trailing_sum_of_monthly"] == pytest.approx(2.0)
+
+
+# --------------------------------------------------------------------------- targets
+
+
+def test_targets_by_role_mixed_groups_and_status():
+    settings = t.TurnoverSettings()
+    monthly = t.turnover_rates(STORE, by="role", start="2024-01", end="2024-01")
+    cmp = t.compare_with_targets(monthly, settings).set_index("role")
+    # monthly scale: annual 0.60 ÷ 12 = 0.05 for consultants; key role showroom_manager 0.10 ÷ 12
+    assert cmp.loc["sales_consultant", "target"] == pytest.approx(0.05)
+    assert cmp.loc["showroom_manager", "target_annual"] == pytest.approx(0.10)
+    assert cmp.loc["finance_specialist", "target_annual"] == pytest.approx(0.30)  # default
+    # consultants in Jan: open A, B = 2; close A, C = 2; leavers B, D = 2 -> 2/2 = 1.0 ≥ 0.05 × 1.25 -> alert
+    assert cmp.loc["sales_consultant", "status"] == "alert"
+    # showroom manager E: 0 leavers in January -> within target
+    assert cmp.loc["showroom_manager", "status"] == "within target"
+    # the whole store in January: average headcount per role consultants (2+2)/2 = 2, manager (1+1)/2 = 1,
+    # finance 0 -> mixed target (2 × 0.60 + 1 × 0.10) / 3 = 0.4333 a year
+    whole = t.compare_with_targets(t.turnover_rates(STORE, start="2024-01", end="2024-01"), settings, staff=STORE)
+    assert whole["target_annual"].item() == pytest.approx((2 * 0.60 + 1 * 0.10) / 3)
+    key = t.turnover_rates(t.label_staff_group(STORE, settings), by="staff_group", start="2024-01", end="2024-01")
+    key = t.compare_with_targets(key, settings).set_index("staff_group")
+    assert key.loc["key_staff", "target_annual"] == pytest.approx(0.10)
+
+
+# --------------------------------------------------------------------------- new-hire loss
+
+
+def test_new_hire_loss_counts_only_fully_observed_hires():
+    staff = roster([
+        ("H1", "sales", "sales_consultant", "2024-01-01", "2024-03-30", "voluntary"),  # day 90 -> within 90 days
+        ("H2", "sales", "sales_consultant", "2024-01-15", "2024-04-14", "voluntary"),  # day 91 -> not within 90
+        ("H3", "sales", "sales_consultant", "2024-02-01", None, None),
+        ("H4", "sales", "sales_consultant", "2024-11-15", "2024-12-01", "voluntary"),  # not observable for 90 days
+        ("H5", "sales", "sales_consultant", "2024-10-01", "2025-01-05", "voluntary"),  # leaves after as_of: unknown
+        ("H6", "sales", "sales_consultant", "2025-01-10", None, None),                 # hired after as_of: left out
+    ])
+    loss = t.new_hire_loss(staff, as_of="2024-12-31").set_index(["cohort", "window_days"])
+    q1_90 = loss.loc[("2024Q1", 90)]
+    # 2024Q1, 90 days: all 3 observed (hire + 89 days ≤ 31 Dec); only H1 left -> 1/3
+    assert (q1_90["hires"], q1_90["hires_observed"], q1_90["left_within_window"]) == (3, 3, 1)
+    assert q1_90["loss_rate"] == pytest.approx(1 / 3) and q1_90["fully_observed"]
+    # 2024Q1, 365 days: only H1 observed (1 Jan + 364 days = 30 Dec 2024); H1 left -> 1/1, not fully observed
+    q1_365 = loss.loc[("2024Q1", 365)]
+    assert (q1_365["hires_observed"], q1_365["left_within_window"], q1_365["loss_rate"]) == (1, 1, 1.0)
+    assert not q1_365["fully_observed"]
+    # 2024Q4, 90 days: H4 not observable; H5 observable (1 Oct + 89 = 29 Dec) and still employed at as_of -> 0/1
+    q4 = loss.loc[("2024Q4", 90)]
+    assert (q4["hires"], q4["hires_observed"], q4["left_within_window"], q4["loss_rate"]) == (2, 1, 0, 0.0)
+    assert "2025Q1" not in loss.index.get_level_values("cohort")
+
+
+# --------------------------------------------------------------------------- tenure survival
+
+
+def six_people(as_of: str = "2024-12-31") -> pd.DataFrame:
+    """Six tenures in days: leavers at 61, 122, 122, 244; still employed at 91 and 183 days (censored)."""
+    end = pd.Timestamp(as_of)
+    rows = []
+    for sid, days, left in (("P1", 61, True), ("P2", 91, False), ("P3", 122, True), ("P4", 122, True),
+                            ("P5", 183, False), ("P6", 244, True)):
+        if left:
+            hire = end - pd.Timedelta(days=400)
+            rows.append((sid, "sales", "sales_consultant", hire, hire + pd.Timedelta(days=days - 1), "voluntary"))
+        else:
+            rows.append((sid, "sales", "sales_consultant", end - pd.Timedelta(days=days - 1), None, None))
+    return roster(rows)
+
+
+def test_kaplan_meier_by_hand_and_against_lifelines():
+    from lifelines import KaplanMeierFitter
+
+    staff = six_people()
+    result = t.tenure_survival(staff, as_of="2024-12-31", points_months=(1, 5, 7))
+    row = result.summary.iloc[0]
+    assert (row["staff"], row["leavers"], row["still_employed"]) == (6, 4, 2)
+    # product-limit: at 61 days 6 at risk, 1 leaves -> 5/6; 91 days censored; at 122 days 4 at risk, 2 leave
+    # -> 5/6 × 2/4 = 5/12; 183 censored; at 244 days 1 at risk, 1 leaves -> 0
+    assert row["retention_1_months"] == pytest.approx(1.0)  # 30.4 days: before the first exit
+    assert row["retention_5_months"] == pytest.approx(5 / 12)  # 152 days
+    assert row["retention_7_months"] == pytest.approx(5 / 12)  # 213 days: after the censoring at 183
+    # median: first time S(t) ≤ 0.5 is 122 days
+    assert row["median_tenure_months"] == pytest.approx(122 / DPM)
+    # same numbers as lifelines on the same durations
+    kmf = KaplanMeierFitter().fit(np.array([61, 91, 122, 122, 183, 244]) / DPM, [1, 0, 1, 1, 0, 1])
+    curve = result.curves.set_index("tenure_months")
+    np.testing.assert_allclose(curve["retention"].to_numpy(), kmf.survival_function_.iloc[:, 0].to_numpy())
+    np.testing.assert_allclose(curve["ci_lower"].to_numpy(), kmf.confidence_interval_.iloc[:, 0].to_numpy())
+    assert list(curve["censored"]) == list(kmf.event_table["censored"])
+
+
+def test_tenure_survival_censors_current_staff_and_ignores_the_future():
+    staff = six_people()
+    # P7 leaves after the cut-off: censored at as_of (tenure 100 days); P8 is hired after it: left out
+    extra = roster([("P7", "sales", "sales_consultant", "2024-09-23", "2025-03-01", "voluntary"),
+                    ("P8", "sales", "sales_consultant", "2025-01-05", None, None)])
+    result = t.tenure_survival(pd.concat([staff, extra], ignore_index=True), as_of="2024-12")
+    row = result.summary.iloc[0]
+    assert (row["staff"], row["leavers"], row["still_employed"]) == (7, 4, 3)
+    # 7 at risk at 61 days -> 6/7; P7 censored at 100 days; at 122 days 4 at risk, 2 leave -> 6/7 × 1/2
+    assert result.fitters["all staff"].predict(5.0) == pytest.approx(6 / 7 * 1 / 2)
+    assert row["retention_24_months"] != row["retention_24_months"]  # NaN: nobody observed for 24 months
+    assert set(result.cohorts["hire_year"]) == {2023, 2024}
+
+
+def test_tenure_survival_by_role_and_median_not_reached():
+    result = t.tenure_survival(STORE, as_of="2024-03", by="role")
+    consultant = result.summary.set_index("role").loc["sales_consultant"]
+    # consultants at 31 Mar 2024 (days, inclusive): D left at 16, B2 censored at 31, C censored at 91,
+    # B left at 139, A censored at 305 -> S = 4/5 after 16 days; at 139 days 2 at risk (B, A): 4/5 × 1/2 = 0.4
+    assert (consultant["staff"], consultant["leavers"]) == (5, 2)
+    assert consultant["retention_3_months"] == pytest.approx(4 / 5)
+    assert consultant["median_tenure_months"] == pytest.approx(139 / DPM)
+    # three people, one leaver: retention never reaches 0.5 -> median not reached (NaN, flagged)
+    few = six_people().query("staff_id in ['P1', 'P2', 'P5']")
+    row = t.tenure_survival(few, as_of="2024-12-31", points_months=(5,)).summary.iloc[0]
+    assert not row["median_reached"] and np.isnan(row["median_tenure_months"])
+    assert row["retention_5_months"] == pytest.approx(2 / 3)
+
+
+# --------------------------------------------------------------------------- attrition frame: features, no look-ahead
+
+
+def kpi_rows(staff_id: str, start: str, achievements: list[float], metric: str = "units_sold",
+             target: float = 10.0) -> pd.DataFrame:
+    months = pd.period_range(start, periods=len(achievements), freq="M").astype(str)
+    return pd.DataFrame({"month": months, "staff_id": staff_id, "metric": metric,
+                         "actual": [a * target for a in achievements], "target": target})
+
+
+def small_team(extra: tuple = ()) -> tuple[pd.DataFrame, pd.DataFrame]:
+    staff = roster([
+        ("M1", "sales", "showroom_manager", "2020-01-01", "2024-05-10", "voluntary"),  # left 1.7 months before
+        ("M3", "sales", "showroom_manager", "2024-06-01", None, None),                 # M1's successor
+        ("M2", "sales", "sales_manager", "2020-01-01", "2024-07-15", "voluntary"),     # leaves after the cut-off
+        ("S1", "sales", "sales_consultant", "2024-01-01", None, None, "M3"),  # the roster names the successor
+        ("S2", "sales", "sales_consultant", "2022-03-01", "2024-09-30", "voluntary", "M2"),
+        ("S3", "sales", "sales_consultant", "2023-02-01", "2025-02-01", "involuntary", "M2"),
+        *extra,
+    ])
+    staff["weekend_shifts_per_month"] = [0.0, 0.0, 0.0, 4.0, 2.0, 3.0, *([9.0] * len(extra))]
+    # S1: units_sold achievement Jan–Jun 1.0, 0.9, 0.8, 0.5, 0.4, 0.3, then July (after the cut-off) 0.0
+    kpi = pd.concat([
+        kpi_rows("S1", "2024-01", [1.0, 0.9, 0.8, 0.5, 0.4, 0.3, 0.0]),
+        kpi_rows("S2", "2024-01", [1.0] * 12),
+        kpi_rows("S3", "2024-01", [0.7] * 12),
+    ], ignore_index=True)
+    return staff, kpi
+
+
+def test_attrition_features_by_hand():
+    staff, kpi = small_team()
+    frame = t.build_attrition_frame(staff, kpi, as_of="2024-06", horizon_months=6).set_index("staff_id")
+    # employed on 30 Jun 2024: M2, M3, S1, S2, S3 (M1 left in May)
+    assert sorted(frame.index) == ["M2", "M3", "S1", "S2", "S3"]
+    s1 = frame.loc["S1"]
+    # tenure: 1 Jan – 30 Jun 2024 = 182 days -> 182 / 30.44 months
+    assert s1["tenure_months"] == pytest.approx(182 / DPM)
+    # last 3 months (Apr–Jun) mean (0.5 + 0.4 + 0.3)/3 = 0.4; the 3 before (Jan–Mar) 0.9 -> change -0.5
+    assert s1["achievement_last_3_months"] == pytest.approx(0.4)
+    assert s1["achievement_change"] == pytest.approx(-0.5)
+    # gate 0.60 missed in Apr, May, Jun -> 3 of the last 6 months
+    assert s1["gate_misses_last_6_months"] == 3
+    # S1's post of manager (showroom manager, S1) changed hands: M1 left on 10 May, within 31 Mar–30 Jun, even
+    # though the roster already names the successor M3; S2's manager M2 leaves on 15 Jul, after the cut-off
+    assert s1["manager_left_last_3_months"] == 1 and frame.loc["S2", "manager_left_last_3_months"] == 0
+    assert s1["tenure_under_6_months"] == 1 and frame.loc["S2", "tenure_under_6_months"] == 0
+    assert s1["weekend_shifts_per_month"] == 4.0
+    # labels: S2 leaves 30 Sep (within 6 months: 3.0 months later), S3 on 1 Feb 2025 (7 months: no), M2 15 Jul
+    assert frame.loc["S2", "left_within_horizon"] == 1
+    assert frame.loc["S2", "months_until_leaving"] == pytest.approx(92 / DPM)
+    assert frame.loc["S3", "left_within_horizon"] == 0 and frame.loc["S1", "left_within_horizon"] == 0
+    assert frame.loc["M2", "left_within_horizon"] == 1
+    # managers without KPI rows: NaN, not 0
+    assert np.isnan(frame.loc["M2", "achievement_last_3_months"])
+
+
+def test_attrition_frame_has_no_look_ahead():
+    staff, kpi = small_team()
+    before = t.build_attrition_frame(staff, kpi, as_of="2024-06", horizon_months=6)
+    # change everything that happens after 30 Jun 2024: later KPI rows, later leave dates, later hires
+    future_kpi = kpi.copy()
+    later = future_kpi["month"] > "2024-06"
+    future_kpi.loc[later, "actual"] = 99.0
+    future_staff, _ = small_team(extra=(("N1", "sales", "sales_consultant", "2024-07-01", None, None),))
+    future_staff.loc[future_staff["staff_id"] == "M2", "leave_date"] = pd.Timestamp("2024-07-01")  # manager
+    after = t.build_attrition_frame(future_staff, future_kpi, as_of="2024-06", horizon_months=6)
+    X_before, _ = t.attrition_xy(before)
+    X_after, _ = t.attrition_xy(after)
+    pd.testing.assert_frame_equal(X_before, X_after)
+    # dropping the future entirely gives the same features too; the label is then unknown
+    cut_kpi = kpi[~later]
+    cut = t.build_attrition_frame(staff, cut_kpi, as_of="2024-06", horizon_months=6)
+    pd.testing.assert_frame_equal(t.attrition_xy(cut)[0], X_before)
+    assert cut["left_within_horizon"].isna().all() and not cut["label_observed"].any()
+    assert t.attrition_xy(cut)[1] is None
+
+
+def test_training_set_keeps_observed_labels_only():
+    staff, kpi = small_team()  # KPI runs to Dec 2024 -> labels with a 6-month horizon known up to as_of 2024-06
+    months = pd.period_range("2024-03", "2024-09", freq="M")
+    train = t.build_training_set(staff, kpi, as_of_months=months, horizon_months=6)
+    assert sorted(train["as_of"].unique()) == ["2024-03", "2024-04", "2024-05", "2024-06"]
+    assert train["left_within_horizon"].notna().all()
+    # observed_until earlier than the data end keeps the later labels out (training as of a report month)
+    short = t.build_training_set(staff, kpi, as_of_months=months, horizon_months=6, observed_until="2024-10")
+    assert sorted(short["as_of"].unique()) == ["2024-03", "2024-04"]
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize("change, words", [
+    (lambda s: s.assign(leave_date=s["leave_date"].where(s["staff_id"] != "B", pd.Timestamp("2023-01-01"))),
+     ["'B'", "leave_date", "on or after hire_date"]),
+    (lambda s: s.assign(leave_type=s["leave_type"].where(s["staff_id"] != "D", None)),
+     ["'D'", "leave_type", "voluntary or involuntary"]),
+    (lambda s: pd.concat([s, s[s["staff_id"] == "C"]]).reset_index(drop=True),
+     ["'C'", "staff_id", "only once"]),
+    (lambda s: s.assign(leave_type=s["leave_type"].where(s["staff_id"] != "B", "fired")),
+     ["'B'", "leave_type", "'fired'"]),
+    (lambda s: s.drop(columns="hire_date"), ["missing column", "hire_date"]),
+])
+def test_bad_rosters_raise_naming_the_rows(change, words):
+    broken = change(STORE.copy())
+    for call in (lambda: t.turnover_rates(broken), lambda: t.tenure_survival(broken, as_of="2024-03"),
+                 lambda: t.new_hire_loss(broken, as_of="2024-03")):
+        with pytest.raises(DataContractError) as err:
+            call()
+        for word in words:
+            assert word in str(err.value)
+
+
+def test_roster_is_not_mutated():
+    staff = STORE.copy()
+    staff["hire_date"] = staff["hire_date"].dt.strftime("%Y-%m-%d")  # text dates are parsed on a copy
+    snapshot = staff.copy()
+    t.turnover_rates(staff, by="department")
+    t.tenure_survival(staff, as_of="2024-03")
+    pd.testing.assert_frame_equal(staff, snapshot)
+
+
+# --------------------------------------------------------------------------- settings and cost
+
+
+def test_settings_defaults_template_and_errors():
+    import yaml
+
+    from kit.config import DEFAULT_SETTINGS_FILE
+
+    d = t.TurnoverSettings.defaults()
+    assert d.formula == "average_headcount" and d.risk_horizon_months == 6
+    assert d.target_for("sales_consultant") == 0.60 and d.target_for("sales_manager") == 0.10  # key role
+    assert d.target_for("technician") == 0.30
+    assert t.TurnoverSettings.from_mapping({}) == d
+    template = yaml.safe_load(DEFAULT_SETTINGS_FILE.read_text(encoding="utf-8"))["turnover"]
+    parsed = t.TurnoverSettings.from_mapping(template)
+    assert parsed.cost_for("sales_consultant").total_cny == 4000 + 8000 + 30000
+    for bad, name in (({"formula": "leavers_over_end"}, "turnover.formula"),
+                      ({"annual_targets": {"sales_consultant": "sixty"}}, "turnover.annual_targets.sales_consultant"),
+                      ({"replacement_cost_cny": {"default": {"rent": 5}}},
+                       "turnover.replacement_cost_cny.default.rent"),
+                      ({"risk_horizon_months": 0}, "turnover.risk_horizon_months"),
+                      ({"colour": "red"}, "turnover.colour")):
+        with pytest.raises(ConfigError, match=name.replace(".", r"\.")):
+            t.TurnoverSettings.from_mapping(bad)
+
+
+def test_turnover_cost_by_hand():
+    settings = t.TurnoverSettings.from_mapping({"replacement_cost_cny": {
+        "default": {"recruiting": 1000, "training": 2000, "vacancy": 3000},
+        "sales_consultant": {"recruiting": 4000, "vacancy": 30000}}})  # training from default: 2000
+    cost = t.turnover_cost(STORE, settings, month="2024-01").set_index(["role", "window"])
+    # January: consultants B and D left -> 2 × (4000 + 2000 + 30000) = 72,000
+    jan = cost.loc[("sales_consultant", "month")]
+    assert (jan["leavers"], jan["recruiting_cny"], jan["training_cny"], jan["lost_sales_cny"]) == (2, 8000, 4000,
+                                                                                                    60000)
+    assert jan["total_cny"] == 72000
+    # trailing 12 months Feb 2023 – Jan 2024: finance G left 31 Dec 2023 -> 1 × (1000 + 2000 + 3000)
+    assert cost.loc[("finance_specialist", "trailing_12_months"), "total_cny"] == 6000
+    # from a rates table grouped by role: same numbers
+    rates = t.turnover_rates(STORE, by="role", start="2023-02", end="2024-01")
+    again = t.turnover_cost(rates, settings).set_index(["role", "window"])
+    assert again.loc[("sales_consultant", "month"), "total_cny"] == 72000
+
+
+# --------------------------------------------------------------------------- the sample dealership: planted drivers
+
+
+SEEDS = (0, 1)  # two generator runs: one seed's few hundred staff-months make a noisy hold-out AUC
+
+
+@pytest.fixture(scope="module")
+def dealerships():
+    """The sample generator with 4 stores and 5 years of history (for statistical power), seeds 0 and 1."""
+    from kit import samples
+
+    runs = {}
+    for seed in SEEDS:
+        tables = samples.make_dealership(seed=seed, scale=0.3, n_stores=4, start="2021-11")
+        runs[seed] = (tables["staff"], tables["kpi"])
+    return runs
+
+
+@pytest.fixture(scope="module")
+def dealership(dealerships):
+    return dealerships[0]
+
+
+@pytest.fixture(scope="module")
+def holdout(dealerships):
+    """AttritionModel fitted at four origins (only outcomes known by then), scored on everyone employed there."""
+    import warnings
+
+    fitted, scored = {}, []
+    for seed, (staff, kpi) in dealerships.items():
+        for origin in ("2025-07", "2025-10", "2026-01", "2026-04"):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                model, training = t.fit_attrition_model(staff, kpi, as_of=origin)
+            fitted[seed, origin] = (model, training)
+            current = t.build_attrition_frame(staff, kpi, as_of=origin)  # outcomes from the full history
+            X, y = t.attrition_xy(current)
+            scored.append(pd.DataFrame({"seed": seed, "y": y, "p": model.predict_proba(X)[:, 1],
+                                        "tenure": X["tenure_months"]}))
+    return fitted, pd.concat(scored, ignore_index=True)
+
+
+def test_model_beats_tenure_alone_on_later_months(holdout):
+    from sklearn.metrics import roc_auc_score
+
+    _, scored = holdout
+    assert scored["y"].sum() >= 50  # enough leavers to compare rankings
+    model_auc = roc_auc_score(scored["y"], scored["p"])
+    tenure_auc = roc_auc_score(scored["y"], -scored["tenure"])  # tenure alone: shortest tenure ranked first
+    assert model_auc > tenure_auc + 0.02
+    assert model_auc > 0.65
+
+
+def test_training_never_sees_outcomes_after_the_origin(holdout, dealership):
+    staff, _ = dealership
+    fitted, _ = holdout
+    model, training = fitted[0, "2025-07"]
+    # the latest training month is 2025-01 (its 6-month window ends at the origin), stepping back 6 months
+    assert training["as_of"].max() == "2025-01"
+    assert sorted(training["as_of"].unique())[:2] == ["2022-07", "2023-01"]
+    # every positive label is a leave date on or before the origin's last day
+    ids = training.loc[training["left_within_horizon"] == 1, "staff_id"]
+    leave = staff.set_index("staff_id").loc[ids, "leave_date"]
+    assert (leave <= pd.Timestamp("2025-07-31")).all()
+
+
+def test_model_recovers_planted_driver_signs(holdout):
+    model, training = holdout[0][0, "2026-04"]
+    X, _ = t.attrition_xy(training)
+
+    def mean_risk(**changes):
+        return model.predict_proba(X.assign(**changes))[:, 1].mean()
+
+    base = mean_risk()
+    # planted (kit.samples.STAFF_SIGNALS, monthly log-odds): weekend shifts above the norm +0.20 per shift, base
+    # pay -0.35 per 1,000 CNY; the model must move the risk the same way
+    assert mean_risk(weekend_shifts_per_month=X["weekend_shifts_per_month"] + 2) > base
+    assert mean_risk(base_pay_cny=X["base_pay_cny"] + 1000) < base
+
+
+def test_cox_drivers_recover_planted_signs_and_ranks(dealership):
+    staff, kpi = dealership
+    # every second month: overlapping outcome windows are fine for Cox, rows of one person are clustered
+    training = t.build_training_set(staff, kpi, as_of_months=pd.period_range("2022-04", "2026-04", freq="M")[::2])
+    drivers = t.attrition_drivers(training).set_index("covariate")
+    assert {"driver", "hazard_ratio", "ci_lower", "ci_upper", "p_value", "effect"} <= set(drivers.reset_index())
+    # signs of the planted person-level drivers (hazard ratio > 1 raises the risk)
+    assert drivers.loc["weekend_shifts_per_month", "hazard_ratio"] > 1
+    assert drivers.loc["base_pay_cny", "ci_upper"] < 1 and drivers.loc["base_pay_cny", "effect"] == "lowers risk"
+    # rank: the most significant planted person-level driver is one of the strong static ones
+    planted = ["weekend_shifts_per_month", "base_pay_cny", "training_hours", "manager_left_last_3_months",
+               "tenure_under_6_months", "gate_misses_last_6_months", "achievement_change"]
+    ranked = drivers.loc[planted].sort_values("p_value").index
+    assert ranked[0] in {"weekend_shifts_per_month", "base_pay_cny"}
+    assert drivers.loc["base_pay_cny", "driver"] == "base pay (per 1,000 CNY)"
+    chinese = t.attrition_drivers(training, lang="zh").set_index("covariate")
+    assert chinese.loc["base_pay_cny", "driver"] == "底薪（每1000元）"
+
+
+def test_at_risk_list_masks_names_and_writes_reasons(holdout, dealership):
+    staff, kpi = dealership
+    model, _ = holdout[0][0, "2026-04"]
+    ranked = t.at_risk(staff, kpi, as_of="2026-04", model=model, top=10)
+    assert list(ranked["rank"]) == list(range(1, 11))
+    assert ranked["probability"].is_monotonic_decreasing
+    assert ranked["name"].str.fullmatch(r".\*+").all()  # 张** style
+    real = staff.set_index("staff_id").loc[ranked["staff_id"], "name"].to_numpy()
+    assert [n[0] for n in real] == [n[0] for n in ranked["name"]]
+    assert ranked["reasons"].str.len().gt(0).all()
+    zh = t.at_risk(staff, kpi, as_of="2026-04", model=model, top=10, lang="zh", mask_names=False)
+    assert list(zh["name"]) == list(real)
+    assert zh["reasons"].str.contains("[\u4e00-\u9fff]").all()
+
+
+def test_reason_texts():
+    assert t._reason_text("tenure_months", 4.6, 30.0, "en", 0.6) == "short tenure (4 months)"
+    assert t._reason_text("tenure_months", 4.6, 30.0, "zh", 0.6) == "入职仅4个月"
+    assert t._reason_text("achievement_change", -0.3, 0.0, "en", 0.6) == "KPI achievement falling (-30 pp)"
+    assert (t._reason_text("gate_misses_last_6_months", 3, 0, "en", 0.6)
+            == "missed the 60 % volume gate 3 of the last 6 months")
+    assert t._reason_text("gate_misses_last_6_months", 3, 0, "zh", 0.6) == "近6个月有3个月销量未达60%门槛"
+    assert t._reason_text("manager_left_last_3_months", 1, 0, "en", 0.6) == "manager left recently"
+    assert t._reason_text("gate_misses_last_6_months", np.nan, 0, "en", 0.6) == "no KPI data"
+    assert t.mask_name("张小明") == "张**" and t.mask_name("李娜") == "李*"
+
+
+def test_attrition_model_defaults_and_fit_contract():
+    from kit.exceptions import NotFittedError
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"tenure_months": rng.uniform(0, 60, 300), "role": rng.choice(["a", "b"], 300),
+                      "pay": rng.normal(5000, 800, 300)})
+    y = (rng.random(300) < 1 / (1 + np.exp(0.08 * X["tenure_months"] - 1))).astype(int)
+    model = t.AttritionModel()
+    with pytest.raises(NotFittedError, match="AttritionModel is not fitted; call fit\\(\\) first."):
+        model.predict_proba(X)
+    assert model.fit(X, y) is model
+    p = model.predict_proba(X)
+    assert p.shape == (300, 2) and np.allclose(p.sum(axis=1), 1)
+    assert model.calibration_ == "sigmoid"  # small table: Platt scaling, not isotonic
+    assert model.get_params()["scoring"] == "neg_log_loss"
+    # a thin subclass: the same parameters as TabularClassifier, so clone/get_params keep working
+    import inspect
+
+    from sklearn.base import clone
+
+    from kit.models import TabularClassifier
+
+    assert (set(inspect.signature(t.AttritionModel.__init__).parameters)
+            == set(inspect.signature(TabularClassifier.__init__).parameters))
+    assert clone(model).get_params() == model.get_params()
