@@ -1859,3 +1859,64 @@ def _reasons(model: Any, X: pd.DataFrame, *, top: int, lang: str, bonus_gate: fl
             texts[i].append(text)
     sep = "；" if lang == "zh" else "; "
     return [sep.join(texts[i]) if texts[i] else none for i in range(len(X))]
+
+
+def headline_table(staff: pd.DataFrame, month: object, settings: TurnoverSettings | None = None, *,
+                   months: int = 36, levels: Mapping[str, Sequence[object]] | None = None,
+                   dimensions: Sequence[str | None] = (None, "staff_group", "store_id", "department", "role"),
+                   lang: str = "en") -> pd.DataFrame:
+    """The month at a glance: per group, headcount, hires, leavers (voluntary and involuntary), the month's rate and
+    the trailing-12-month rate against the annual target.
+
+    Parameters
+    ----------
+    staff : DataFrame
+        Staff roster (``kit.schemas.STAFF``).
+    month : str or Period
+        The report month, ``'2026-10'``.
+    settings : TurnoverSettings, optional
+        Formula, annual method and targets.
+    months : int
+        History used for the trailing rates (at least 12).
+    levels : mapping, optional
+        Groups to show even without staff, e.g. ``{"store_id": ["S1", "S2", "S3"]}`` (passed to
+        :func:`turnover_rates`).
+    dimensions : sequence
+        Grouping columns, in display order; ``None`` is the whole staff and ``staff_group`` key vs other staff.
+    lang : "en" or "zh"
+        Language of the group names.
+
+    Returns
+    -------
+    DataFrame
+        ``dimension, group, headcount, hires, leavers, voluntary, involuntary, rate_month, leavers_12m, rate_12m,
+        rate_12m_voluntary, target, status, alert``; groups with nobody employed and nobody leaving in the last year
+        are left out unless listed in ``levels``.
+    """
+    from kit.i18n import label
+
+    settings = settings or TurnoverSettings.defaults()
+    period = _to_period(month, "M")
+    frame = label_staff_group(staff, settings)
+    start = str(period - max(int(months), 12) + 1)
+    rows = []
+    for by in dimensions:
+        keep = {k: v for k, v in (levels or {}).items() if k == by} or None
+        rates = turnover_rates(frame, by=by, start=start, end=str(period), formula=settings.formula, levels=keep)
+        trailing = compare_with_targets(trailing_rates(rates, annual=settings.annual), settings, staff=frame)
+        m = rates[rates["period"] == str(period)].reset_index(drop=True)
+        t = trailing[trailing["period"] == str(period)].reset_index(drop=True)
+        if by:
+            group = t[by].map(lambda v: label(v, lang))
+        else:
+            group = pd.Series(["All staff" if lang != "zh" else "全体员工"] * len(t))
+        listed = t[by].isin(list((levels or {}).get(by, []))) if by else pd.Series(True, index=t.index)
+        part = pd.DataFrame({
+            "dimension": by or "all", "group": group, "headcount": m["headcount_end"], "hires": m["hires"],
+            "leavers": m["leavers"], "voluntary": m["leavers_voluntary"], "involuntary": m["leavers_involuntary"],
+            "rate_month": m["rate"], "leavers_12m": t["leavers"], "rate_12m": t["rate_trailing"],
+            "rate_12m_voluntary": t["rate_trailing_voluntary"], "target": t["target_annual"], "status": t["status"],
+            "alert": t["status"] == "alert"})
+        active = part["headcount"].fillna(0) + part["leavers_12m"].fillna(0) > 0
+        rows.append(part[active | listed.to_numpy()])
+    return pd.concat(rows, ignore_index=True)

@@ -621,3 +621,19 @@ def test_attrition_model_defaults_and_fit_contract():
     assert (set(inspect.signature(t.AttritionModel.__init__).parameters)
             == set(inspect.signature(TabularClassifier.__init__).parameters))
     assert clone(model).get_params() == model.get_params()
+
+
+def test_headline_table_by_hand_and_an_empty_store_is_shown():
+    staff = pd.DataFrame({
+        "staff_id": ["a", "b", "c", "d"], "name": ["甲", "乙", "丙", "丁"], "store_id": ["S1", "S1", "S1", "S1"],
+        "department": ["sales"] * 4, "role": ["sales_consultant"] * 3 + ["showroom_manager"],
+        "hire_date": pd.to_datetime(["2025-01-01", "2025-01-01", "2026-10-05", "2024-01-01"]),
+        "leave_date": pd.to_datetime([None, "2026-10-20", None, None]),
+        "leave_type": [None, "voluntary", None, None], "manager_id": [None, None, None, None]})
+    table = t.headline_table(staff, "2026-10", levels={"store_id": ["S1", "S2"]})
+    everyone = table[table["dimension"] == "all"].iloc[0]
+    # October: opening 3 (a, b, d), one hire (c), one leaver (b), closing 3 -> average 3 -> rate 1/3
+    assert (everyone["headcount"], everyone["hires"], everyone["leavers"], everyone["voluntary"]) == (3, 1, 1, 1)
+    assert everyone["rate_month"] == pytest.approx(1 / 3)
+    empty = table[(table["dimension"] == "store_id") & (table["group"] == "S2")]
+    assert len(empty) == 1 and empty["headcount"].iloc[0] == 0 and pd.isna(empty["rate_month"].iloc[0])

@@ -30,24 +30,9 @@ first = str(period - 35)
     md("## 本月概况\n\n流失率 = 离职人数 ÷ 平均在职人数（(期初+期末)÷2），除非 `dealer.yml` 另有规定。滚动12个月流失率按全年合计计算。目标为年度目标（月度流失率与其1/12比较）；经销商销售顾问年流失率通常为50–90%，关键岗位与管理人员应低于10%。",
        lang="zh"),
     code('''
-monthly = {by: to.turnover_rates(to.label_staff_group(staff, settings), by=by, start=first, end=month,
-                                  formula=settings.formula)
-           for by in (None, "store_id", "department", "role", "staff_group")}
-trailing = {by: to.compare_with_targets(to.trailing_rates(rates, annual=settings.annual), settings, staff=staff)
-            for by, rates in monthly.items()}
-headline_rows = []
-for by in (None, "staff_group", "store_id", "department", "role"):
-    m = monthly[by][monthly[by]["period"] == month].reset_index(drop=True)
-    t = trailing[by][trailing[by]["period"] == month].reset_index(drop=True)
-    group = t[by].map(lambda v: label(v, lang)) if by else pd.Series([pick(lang, "All staff", "全体员工")] * len(t))
-    headline_rows.append(pd.DataFrame({
-        "group": group, "headcount": m["headcount_end"], "hires": m["hires"], "leavers": m["leavers"],
-        "voluntary": m["leavers_voluntary"], "involuntary": m["leavers_involuntary"], "rate_month": m["rate"],
-        "leavers_12m": t["leavers"], "rate_12m": t["rate_trailing"], "rate_12m_voluntary": t["rate_trailing_voluntary"],
-        "target": t["target_annual"], "status": t["status"], "alert": t["status"] == "alert"}))
-headline = pd.concat(headline_rows, ignore_index=True)
-headline = headline[headline["headcount"].fillna(0) + headline["leavers_12m"].fillna(0) > 0]
-report.table(headline, formats={"rate_month": "pct", "rate_12m": "pct", "rate_12m_voluntary": "pct", "target": "pct0",
+stores = {"store_id": sorted(set(dealer.settings.dealer.stores) | set(staff["store_id"].dropna()))}
+headline = to.headline_table(staff, month, settings, levels=stores, lang=lang)
+report.table(headline.drop(columns="dimension"), formats={"rate_month": "pct", "rate_12m": "pct", "rate_12m_voluntary": "pct", "target": "pct0",
                                 "headcount": "int", "hires": "int", "leavers": "int", "voluntary": "int",
                                 "involuntary": "int", "leavers_12m": "int"},
              highlight={"rate_12m": "alert"},
@@ -63,6 +48,10 @@ report.table(headline, formats={"rate_month": "pct", "rate_12m": "pct", "rate_12
        "target (dashed).", lang="en"),
     md("## 趋势\n\n近24个月：月度流失率（柱）与滚动12个月流失率（线），虚线为年度目标。", lang="zh"),
     code('''
+monthly = {by: to.turnover_rates(to.label_staff_group(staff, settings), by=by, start=first, end=month,
+                                  formula=settings.formula) for by in (None, "role", "staff_group")}
+trailing = {by: to.compare_with_targets(to.trailing_rates(rates, annual=settings.annual), settings, staff=staff)
+            for by, rates in monthly.items()}
 trend = monthly[None].merge(trailing[None][["period", "rate_trailing", "target_annual"]], on="period").tail(24)
 plots.plot_rate_trend(trend, x="period", monthly="rate", trailing="rate_trailing", lang=lang,
                       target_annual=float(trend["target_annual"].iloc[-1]), target_monthly=float(trend["target_annual"].iloc[-1]) / 12,
