@@ -1322,13 +1322,10 @@ def attrition_xy(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series | None]:
 
 
 def mask_name(name: object) -> object:
-    """Keep the first character: '张伟' → '张*', '张小明' → '张**', 'Li Wei' → 'L*****'."""
-    if name is None or (not isinstance(name, str) and pd.isna(name)):
-        return name
-    s = str(name).strip()
-    if len(s) <= 1:
-        return "*" if s else s
-    return s[0] + "*" * (len(s) - 1)
+    """Keep the first character: '张伟' → '张*', '张小明' → '张**' (the kit's one rule, :func:`kit.report.mask_name`)."""
+    from kit.report import mask_name as _mask_name
+
+    return _mask_name(name)
 
 
 def turnover_cost(
