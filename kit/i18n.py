@@ -58,6 +58,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "sales": ("Sales", "销售部"), "after_sales": ("After-sales", "售后部"), "finance": ("Finance", "财务部"),
     "admin": ("Admin", "行政部"), "marketing": ("Marketing", "市场部"), "management": ("Management", "总经办"),
     "key_staff": ("Key staff and managers", "关键岗位与管理人员"), "other_staff": ("Other staff", "其他员工"),
+    "within target": ("within target", "达标"), "above target": ("above target", "超目标"),
+    "alert": ("alert", "警报"), "no rate": ("no rate", "无数据"),
     "voluntary": ("Voluntary", "主动离职"), "involuntary": ("Involuntary", "被动离职"),
 }
 

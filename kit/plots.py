@@ -12,6 +12,7 @@ Helpers follow one signature: ``plot_x(data, *, ax=None, title=None, lang="en", 
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
@@ -70,8 +71,11 @@ def cjk_font() -> str:
 def use_style() -> None:
     """Apply the kit's matplotlib style (fonts, sizes, grid, colours) to the current process."""
     cjk = cjk_font()
+    # the CJK font has one weight; matplotlib's notice that bold titles use it is not news to anyone
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     matplotlib.rcParams.update({
-        "font.family": "sans-serif",
+        # a list of concrete families: matplotlib then falls back glyph by glyph (a generic "sans-serif" does not)
+        "font.family": ["DejaVu Sans", cjk],
         "font.sans-serif": ["DejaVu Sans", cjk],
         "axes.unicode_minus": False,
         "figure.figsize": (9.0, 4.2),

@@ -1912,7 +1912,8 @@ def headline_table(staff: pd.DataFrame, month: object, settings: TurnoverSetting
             "dimension": by or "all", "group": group, "headcount": m["headcount_end"], "hires": m["hires"],
             "leavers": m["leavers"], "voluntary": m["leavers_voluntary"], "involuntary": m["leavers_involuntary"],
             "rate_month": m["rate"], "leavers_12m": t["leavers"], "rate_12m": t["rate_trailing"],
-            "rate_12m_voluntary": t["rate_trailing_voluntary"], "target": t["target_annual"], "status": t["status"],
+            "rate_12m_voluntary": t["rate_trailing_voluntary"], "target": t["target_annual"],
+            "status": t["status"].map(lambda v: label(v, lang)),
             "alert": t["status"] == "alert"})
         active = part["headcount"].fillna(0) + part["leavers_12m"].fillna(0) > 0
         rows.append(part[active | listed.to_numpy()])
