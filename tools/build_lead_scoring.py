@@ -77,8 +77,10 @@ report.table(pivot, formats={c: "pct" for c in pivot.columns if c != "consultant
     md("## How good the score is\n\nThe kit learns from closed leads, then is tested on the **most recent closed "
        "leads it never saw**. AUC is the chance a buyer is scored above a non-buyer (0.5 = guessing, 1 = perfect); "
        "*top-20 % capture* is the share of buyers found by calling the fifth of leads with the highest scores. The "
-       "consultants' own grades (H > A > B > C) are measured the same way for comparison.", lang="en"),
-    md("## 评分有多准\n\n模型从已关闭线索中学习，再用**它从未见过的最近一批已关闭线索**检验。AUC 表示成交客户评分高于未成交客户的概率（0.5=随机，1=完美）；“前20%捕获率”是按评分拨打前五分之一线索时找到的成交客户比例。顾问自己的定级（H>A>B>C）用同样方法衡量，以作对比。",
+       "consultants' own grades (H > A > B > C, from the month-end grade sheet) are measured the same way for "
+       "comparison. When the grade sheet is available the score also uses the consultant's grade as one input, so it "
+       "combines their judgement with what the lead has done.", lang="en"),
+    md("## 评分有多准\n\n模型从已关闭线索中学习，再用**它从未见过的最近一批已关闭线索**检验。AUC 表示成交客户评分高于未成交客户的概率（0.5=随机，1=完美）；“前20%捕获率”是按评分拨打前五分之一线索时找到的成交客户比例。顾问自己的定级（H>A>B>C，来自月末级别状况表）用同样方法衡量，以作对比。有级别状况表时，评分也把顾问定级作为输入之一，综合顾问判断与线索行为。",
        lang="zh"),
     code('''
 holdout = kl.evaluate_holdout(lead_table, followups, as_of=as_of, settings=settings, grade_log=grade_log)
