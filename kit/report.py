@@ -233,10 +233,11 @@ def table(frame: pd.DataFrame, *, formats: dict[str, str] | None = None, caption
                 styler = styler.apply(
                     lambda s, f=flag: np.where(shown[f].fillna(False).astype(bool), "background-color:#fde2e1;"
                                                "color:#9b1c1c;font-weight:600", ""), subset=[col])
-    text_cols = [c for c in shown.columns if not pd.api.types.is_numeric_dtype(shown[c])
-                 and kind_of(formats.get(c)) == "text"]
-    if text_cols:
-        styler = styler.set_properties(subset=text_cols, **{"text-align": "left"})
+    number_cols = [c for c in shown.columns if c not in hidden and (
+        kind_of(formats.get(c)) == "number" if c in formats
+        else pd.api.types.is_numeric_dtype(shown[c]) and not pd.api.types.is_bool_dtype(shown[c]))]
+    if number_cols:  # text is left-aligned by the stylesheet; numbers line up on the right
+        styler = styler.set_properties(subset=number_cols, **{"text-align": "right"})
     grad = [c for c in gradient if c in shown.columns and c not in set(high_is_bad)]
     if grad:
         styler = styler.background_gradient(cmap="RdYlGn", subset=grad, axis=None)
