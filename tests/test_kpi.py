@@ -720,7 +720,7 @@ def kpi_tables(draw):
             target = draw(st.floats(min_value=0.5, max_value=1e5))
             if metric == "complaints":
                 target = float(draw(st.integers(min_value=0, max_value=5)))
-            actual = draw(st.floats(min_value=0.0, max_value=3.0)) * max(target, 1.0)
+            actual = draw(st.floats(min_value=0.0, max_value=3.0, allow_subnormal=False)) * max(target, 1.0)
             rows.append(("2026-05", f"S{i}", metric, actual, target))
     return _kpi_rows(rows), weights
 

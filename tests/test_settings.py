@@ -119,7 +119,7 @@ def test_the_kits_own_template_loads():
     assert settings.store_name("S1") == "城东店 East store"
     assert settings.store_name("S9") == "S9"
     assert settings.leads.conversion_window_days == 90
-    assert settings.leads.grade_thresholds["H"] == 0.50
+    assert settings.leads.grade_thresholds["H"] == 0.35
     assert settings.turnover.annual_targets["sales_consultant"] == 0.60
     assert settings.kpi.cap == 1.2
     # the template's profiles, as written in kit/templates/dealer.yml
