@@ -110,10 +110,6 @@ def percent_axis(ax, axis: str = "y", digits: int = 0) -> None:
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
 
-def money_axis(ax, axis: str = "y") -> None:
-    fmt = mticker.FuncFormatter(lambda v, _: f"¥{v / 1e4:,.0f}万" if abs(v) >= 1e5 else f"¥{v:,.0f}")
-    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
-
 
 def _month_axis(ax) -> None:
     ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))

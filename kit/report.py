@@ -132,11 +132,6 @@ def fmt_number(x: float | None, *, digits: int = 2) -> str:
     return f"{float(x):,.{digits}f}"
 
 
-def fmt_month(period: pd.Period | str, *, lang: str = "en") -> str:
-    """'Oct 2026' or '2026年10月'."""
-    p = pd.Period(period, freq="M")
-    return f"{p.year}年{p.month}月" if lang == "zh" else p.strftime("%b %Y")
-
 
 def format_value(value: Any, kind: str, *, lang: str = "en") -> str:
     if value is None:
@@ -303,9 +298,6 @@ def markdown(text: str):
 
     return Markdown(text)
 
-
-def escape(text: object) -> str:
-    return html.escape(str(text))
 
 
 # --------------------------------------------------------------------------- people and exports

@@ -1,4 +1,4 @@
-"""Tiny helper to write notebooks from a list of cells (used when authoring; notebooks are the source of truth).
+"""Tiny helper to write notebooks from a list of cells (the runner tests build throw-away notebooks with it).
 
 Usage from a script: ``write("notebooks/x.ipynb", [md("# Title", lang="en"), code("x = 1", tags=["parameters"])])``
 """
