@@ -34,7 +34,9 @@ def table_overview(dealer: Dealer, *, month: str) -> pd.DataFrame:
             "last": str(months.max()) if len(months) else "",
             "rows_in_month": int((months == period).sum()) if len(months) else 0,
         })
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out["stores"] = out["stores"].astype("Int64")  # a count, empty for tables without store_id
+    return out
 
 
 def rows_by_store(dealer: Dealer, *, month: str, months: int = 12) -> pd.DataFrame:
