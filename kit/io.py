@@ -353,8 +353,9 @@ def _type_and_validate(raw: pd.DataFrame, spec: TableSpec, path: Path, header_ro
             rename[col] = canon
     frame = raw.rename(columns=rename)
     if extras:
-        problems.append(Problem(fname, ", ".join(map(str, extras)), "only the contract's columns (extra columns are "
-                                "kept and ignored)", "unknown column(s)", severity="warning"))
+        use = ("kept; numeric ones feed the at-risk model" if spec.name == "staff" else "kept and ignored")
+        problems.append(Problem(fname, ", ".join(map(str, extras)), f"only the contract's columns (extra columns are "
+                                f"{use})", "unknown column(s)", severity="warning"))
     missing = [c.name for c in spec.columns if c.required and c.name not in frame.columns]
     if missing:
         known = ", ".join(f"{c.name} ({'/'.join(c.aliases[:2])})" if c.aliases else c.name for c in spec.columns
