@@ -555,39 +555,38 @@ def _message(spec: TableSpec, problems: list[Problem]) -> str:
 # --------------------------------------------------------------------------- the whole folder
 
 
+def _unknown_ids(child: Table, column: str, parent: Table, parent_column: str, expected: str, *,
+                 severity: str = "error", skip: pd.Series | None = None) -> list[Problem]:
+    """Rows of ``child`` whose ``column`` value is not among ``parent[parent_column]`` (one problem, or none)."""
+    values = child.frame[column]
+    unknown = ~values.isin(parent.frame[parent_column])
+    if skip is not None:
+        unknown &= ~skip
+    if not unknown.any():
+        return []
+    found = ", ".join(repr(v) for v in values[unknown].unique()[:3])
+    return [Problem(child.path.name, column, f"{expected} {parent.path.name}", found,
+                    child.excel_rows(np.flatnonzero(unknown)), severity=severity)]
+
+
 def _cross_checks(tables: dict[str, Table]) -> list[Problem]:
     problems: list[Problem] = []
-    leads, staff, followups, kpi = (tables.get(n) for n in ("leads", "staff", "followups", "kpi"))
-    if leads is not None and followups is not None:
-        unknown = ~followups.frame["lead_id"].isin(leads.frame["lead_id"])
-        if unknown.any():
-            problems.append(Problem(followups.path.name, "lead_id", f"a lead_id that exists in {leads.path.name}",
-                                    ", ".join(repr(v) for v in followups.frame.loc[unknown, "lead_id"].head(3)),
-                                    followups.excel_rows(np.flatnonzero(unknown))))
-    grade_log = tables.get("grade_log")
-    if leads is not None and grade_log is not None:
-        unknown = ~grade_log.frame["lead_id"].isin(leads.frame["lead_id"])
-        if unknown.any():
-            problems.append(Problem(grade_log.path.name, "lead_id", f"a lead_id that exists in {leads.path.name}",
-                                    ", ".join(repr(v) for v in grade_log.frame.loc[unknown, "lead_id"].head(3)),
-                                    grade_log.excel_rows(np.flatnonzero(unknown))))
+    leads, staff, followups, kpi, grade_log = (tables.get(n) for n in
+                                               ("leads", "staff", "followups", "kpi", "grade_log"))
+    if leads is not None:
+        for child in (followups, grade_log):
+            if child is not None:
+                problems += _unknown_ids(child, "lead_id", leads, "lead_id", "a lead_id that exists in")
     if leads is not None and staff is not None:
         no_consultant = leads.frame["consultant_id"].isna()
         if no_consultant.any():
             problems.append(Problem(leads.path.name, "consultant_id", "a consultant for every lead (unassigned leads "
                                     "are listed as 'unassigned' on the call list)", "empty",
                                     leads.excel_rows(np.flatnonzero(no_consultant)), severity="warning"))
-        unknown = ~no_consultant & ~leads.frame["consultant_id"].isin(staff.frame["staff_id"])
-        if unknown.any():
-            problems.append(Problem(leads.path.name, "consultant_id", f"a staff_id listed in {staff.path.name}",
-                                    ", ".join(repr(v) for v in leads.frame.loc[unknown, "consultant_id"].unique()[:3]),
-                                    leads.excel_rows(np.flatnonzero(unknown)), severity="warning"))
+        problems += _unknown_ids(leads, "consultant_id", staff, "staff_id", "a staff_id listed in",
+                                 severity="warning", skip=no_consultant)
     if kpi is not None and staff is not None:
-        unknown = ~kpi.frame["staff_id"].isin(staff.frame["staff_id"])
-        if unknown.any():
-            problems.append(Problem(kpi.path.name, "staff_id", f"a staff_id listed in {staff.path.name}",
-                                    ", ".join(repr(v) for v in kpi.frame.loc[unknown, "staff_id"].unique()[:3]),
-                                    kpi.excel_rows(np.flatnonzero(unknown)), severity="warning"))
+        problems += _unknown_ids(kpi, "staff_id", staff, "staff_id", "a staff_id listed in", severity="warning")
     return problems
 
 
