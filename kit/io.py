@@ -380,7 +380,7 @@ def _type_and_validate(raw: pd.DataFrame, spec: TableSpec, path: Path, header_ro
             problems.append(Problem(fname, col.name, _expectation(col), examples, rownums(bad)))
         out[col.name] = parsed
     for col in extras:
-        out[col] = frame[col]
+        out[col] = _extra_column(frame[col])
 
     problems += _check_columns(out, spec, fname, rownums, unparsed)
     problems += _check_rules(out, spec, fname, rownums, unparsed)
@@ -401,6 +401,20 @@ def _empty_of(col: Column, n: int) -> pd.Series:
     if col.kind == "bool":
         return pd.Series(pd.NA, index=range(n), dtype="boolean")
     return pd.Series(pd.NA, index=range(n), dtype="string")
+
+
+def _extra_column(values: pd.Series) -> pd.Series:
+    """An extra (non-contract) column: numbers when every filled cell is a number (``4,500``, ``¥4500``), else as read.
+
+    Exports are read as text, so without this a roster's ``base_pay`` column would reach the at-risk model as
+    strings and be left out of it.
+    """
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.astype("float64")
+    parsed, bad = parse_numbers(values)
+    if parsed.notna().any() and not bad.any():
+        return parsed
+    return values
 
 
 def _parse(values: pd.Series, col: Column) -> tuple[pd.Series, pd.Series]:

@@ -426,7 +426,18 @@ def test_unknown_extra_column_is_a_warning_and_kept(tmp_path):
     table = io.read_table(write_csv(tmp_path, "staff", rows), "staff")
     assert [(p.severity, p.file, p.column) for p in table.warnings] == [("warning", "staff.csv", "base_pay_cny")]
     assert "unknown column" in table.warnings[0].found
-    assert table.frame["base_pay_cny"].tolist() == ["6000", "5500", "12000"]
+    # an all-number extra column is read as numbers, so the at-risk model can use it (exports are read as text)
+    assert table.frame["base_pay_cny"].tolist() == [6000.0, 5500.0, 12000.0]
+
+
+def test_extra_columns_become_numbers_only_when_every_filled_cell_is_one(tmp_path):
+    rows = with_column(rows_of("staff"), "底薪", ["6,000", "", "¥12000"])
+    rows = with_column(rows, "备注", ["good", "12", ""])
+    frame = io.read_table(write_csv(tmp_path, "staff", rows), "staff").frame
+    assert frame["底薪"].tolist()[0] == 6000.0 and pd.isna(frame["底薪"].tolist()[1])
+    assert frame["底薪"].tolist()[2] == 12000.0
+    assert frame["备注"].dtype == object or str(frame["备注"].dtype) == "string"
+    assert frame["备注"].tolist()[:2] == ["good", "12"]
 
 
 def test_unparseable_required_date_is_reported_once(tmp_path):
