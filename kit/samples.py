@@ -206,8 +206,9 @@ STAFF_BASELINE_MONTHLY_HAZARD: dict[str, float] = {
 #: Drivers, measured at the start of the month:
 #:
 #: - ``tenure_lt_6m``: hired less than 183 days ago;
-#: - ``missed_gate_last_month`` (consultants): ``units_sold`` achievement (actual ÷ target in kpi) below 60 % in
-#:   the previous month, if that month was worked in full (the commission gate, DOMAIN.md §3.2);
+#: - ``gate_misses_3m`` (consultants): how many of the last three months (0–3) ended with ``units_sold``
+#:   achievement (actual ÷ target in kpi) below 60 %, counting months worked in full (the commission gate,
+#:   DOMAIN.md §3.2: a missed gate pays no commission, and repeated misses put a consultant on notice);
 #: - ``achievement_drop_3m`` (consultants): mean ``units_sold`` achievement of months m-6..m-4 minus that of
 #:   months m-3..m-1, floored at 0 and capped at 1.5 (0 unless all six months were worked in full);
 #: - ``manager_left_3m``: the person's line manager post changed hands (its holder left) in the last 91 days;
@@ -221,11 +222,11 @@ STAFF_BASELINE_MONTHLY_HAZARD: dict[str, float] = {
 #:   (DOMAIN.md §4.2–4.3), which keeps the yearly rate near the norm.
 #:
 #: ``frailty_sd`` is the sd of a normal per-person effect. A leaver is ``involuntary`` with log-odds
-#: -1.6 + 1.2 × missed_gate + 0.8 × achievement_drop for consultants, probability 0.2 for others.
+#: -1.6 + 0.6 × gate_misses_3m + 0.8 × achievement_drop for consultants, probability 0.2 for others.
 STAFF_SIGNALS: dict[str, float] = {
     "tenure_lt_6m": 0.70,
-    "missed_gate_last_month": 0.65,
-    "achievement_drop_3m": 0.60,
+    "gate_misses_3m": 0.45,
+    "achievement_drop_3m": 1.50,
     "manager_left_3m": 0.90,
     "weekend_shifts_above_norm": 0.20,
     "base_pay_k_above_norm": -0.35,
@@ -264,10 +265,14 @@ ROLE_NORMS: dict[str, RoleNorm] = {
 MANAGER_ROLES = ("general_manager", "sales_manager", "showroom_manager", "after_sales_manager")
 #: Consultant leavers per post and year that store managers steer towards (see ``STAFF_SIGNALS``).
 TEAM_TURNOVER_NORM = 0.70
-#: Consultant posts per store (S1 is the bigger store); further stores get the last value.
-CONSULTANT_POSTS = (13, 12)
+#: Consultant posts per store at scale 1 (S1 is the bigger store); further stores get the last value. Posts scale
+#: with the lead volume, so a consultant handles about 60 new leads and sells about 5 cars a month at any scale
+#: (enough for the 60 % volume gate to separate weak months from noise; DOMAIN.md §3.2).
+CONSULTANT_POSTS = (6, 5)
 #: Lead arrivals per store and month at scale 1 (before trend and season).
-LEADS_PER_STORE_MONTH = (258, 220)
+LEADS_PER_STORE_MONTH = (380, 320)
+#: Fleet (大客户) orders per store and month for each lead arrival (2–5 cars an order).
+FLEET_ORDERS_PER_LEAD = 0.0031
 #: Expected lead → order conversion used to set consultants' unit targets.
 PLANNED_CONVERSION = 0.085
 
@@ -545,7 +550,7 @@ class _Simulation:
         for i in range(len(self.stores)):
             base = CONSULTANT_POSTS[min(i, len(CONSULTANT_POSTS) - 1)]
             out.append({
-                "sales_consultant": max(2, int(round(base * np.sqrt(min(s, 1.0)) * max(s, 1.0)))),
+                "sales_consultant": max(2, int(round(base * s))),
                 "dcc_specialist": max(1, int(round(2 * s))),
                 "service_advisor": max(1, int(round(2 * s))),
                 "technician": max(1, int(round(3 * s))),
@@ -573,10 +578,11 @@ class _Simulation:
     def run(self) -> None:
         self._demand()
         self._initial_staff()
-        n_alloc = 64
+        n_alloc = max(64, 2 * len(self.people))
         self.units_actual = np.zeros((n_alloc, self.n_months))
         self.units_target = np.zeros((n_alloc, self.n_months))
         self.leads: list[dict] = []
+        self.won_by_close_month: dict[int, list[dict]] = {}
         self.events: list[list[tuple[int, int, int]]] = []
         self.planted_exits = self._planted_manager_exits()
         for m in range(self.n_months):
@@ -630,7 +636,7 @@ class _Simulation:
             manager_left = parent is not None and any(ms - 91 < d <= ms for d in self.slots[parent].leave_days)
             x += STAFF_SIGNALS["manager_left_3m"] * manager_left
             gate, drop = self._kpi_drivers(p, m)
-            x += STAFF_SIGNALS["missed_gate_last_month"] * gate + STAFF_SIGNALS["achievement_drop_3m"] * drop
+            x += STAFF_SIGNALS["gate_misses_3m"] * gate + STAFF_SIGNALS["achievement_drop_3m"] * drop
             if p.role == "sales_consultant":
                 x += STAFF_SIGNALS["team_turnover_12m_above_norm"] * team_turnover[p.store]
             leaves = rng.random() < _sigmoid(x)
@@ -641,10 +647,11 @@ class _Simulation:
             if p.slot in forced and p.role in MANAGER_ROLES:
                 day, kind = ms + 13, forced[p.slot]
             else:
-                day = ms + int(rng.integers(0, days_in_month))
+                # ``day`` is the first day not employed: the last day worked falls inside month m
+                day = ms + 1 + int(rng.integers(0, days_in_month))
                 day = max(day, p.hire_day + 1)
                 if p.role == "sales_consultant":
-                    p_inv = _sigmoid(-1.6 + 1.2 * gate + 0.8 * drop)
+                    p_inv = _sigmoid(-1.6 + 0.6 * gate + 0.8 * drop)
                 else:
                     p_inv = 0.2
                 kind = "involuntary" if rng.random() < p_inv else "voluntary"
@@ -684,17 +691,18 @@ class _Simulation:
                 return p.index
         return None
 
-    def _kpi_drivers(self, p: _Person, m: int) -> tuple[bool, float]:
+    def _kpi_drivers(self, p: _Person, m: int) -> tuple[int, float]:
+        """``gate_misses_3m`` and ``achievement_drop_3m`` of consultant ``p`` at the start of month ``m``."""
         if p.role != "sales_consultant" or m < 1:
-            return False, 0.0
+            return 0, 0.0
         full = [k for k in range(max(self.burn_in, m - 6), m)
                 if p.hire_day <= self.month_start[k] and p.leave_day > self.month_end[k]]
         ach = self.units_actual[p.index] / np.maximum(self.units_target[p.index], 1e-9)
-        gate = (m - 1) in full and ach[m - 1] < 0.6
+        gate = sum(1 for k in full if k >= m - 3 and ach[k] < 0.6)
         drop = 0.0
         if len(full) == 6:
             drop = float(np.clip(ach[m - 6:m - 3].mean() - ach[m - 3:m].mean(), 0.0, 1.5))
-        return bool(gate), drop
+        return gate, drop
 
     def _ramp(self, tenure_days: int) -> float:
         if tenure_days < 30:
@@ -816,6 +824,8 @@ class _Simulation:
             long_gap=long_gap, orphaned=False,
         ))
         self.events.append(events)
+        if won and close_day < self.n_days:
+            self.won_by_close_month.setdefault(int(self.month_of_day[close_day]), []).append(self.leads[-1])
 
     def _delivery_day(self, close_day: int, model: int) -> int:
         """Hand-over day: 2–10 days after the order for a car in stock (80 %), 10–30 days otherwise.
@@ -999,10 +1009,10 @@ class _Simulation:
             self.units_actual[lead["consultant"], m] += 1
 
     def _recent_closures(self, ms: int, me: int):
-        for lead in self.leads:
-            if lead["status"] == _WON and ms <= lead["close_day"] <= me:
-                if lead["close_day"] < self.people[lead["consultant"]].leave_day:
-                    yield lead
+        m = int(self.month_of_day[ms])
+        for lead in self.won_by_close_month.get(m, ()):
+            if ms <= lead["close_day"] <= me and lead["close_day"] < self.people[lead["consultant"]].leave_day:
+                yield lead
 
     # ---------------------------------------------------------------- finishing
 
@@ -1041,6 +1051,7 @@ def _staff_frame(sim: _Simulation) -> tuple[pd.DataFrame, dict[int, str]]:
     rows = []
     for p in people:
         slot = sim.slots[p.slot]
+        left = p.leave_day - 1 <= sim.end_day
         manager = None
         if slot.parent is not None:
             on = min(p.leave_day - 1, sim.end_day)
@@ -1055,8 +1066,9 @@ def _staff_frame(sim: _Simulation) -> tuple[pd.DataFrame, dict[int, str]]:
             "department": ROLE_NORMS[p.role].department,
             "role": p.role,
             "hire_date": sim.start_date + pd.Timedelta(days=p.hire_day),
-            "leave_date": (sim.start_date + pd.Timedelta(days=p.leave_day)) if p.leave_day <= sim.end_day else pd.NaT,
-            "leave_type": p.leave_type if p.leave_day <= sim.end_day else None,
+            # the simulation's leave_day is the first day not employed; the contract's leave_date the last day worked
+            "leave_date": (sim.start_date + pd.Timedelta(days=p.leave_day - 1)) if left else pd.NaT,
+            "leave_type": p.leave_type if left else None,
             "manager_id": manager,
             "base_pay_cny": p.base_pay_cny,
             "weekend_shifts_per_month": p.weekend_shifts,
@@ -1343,9 +1355,9 @@ def _sales_frame(sim: _Simulation, leads: pd.DataFrame) -> pd.DataFrame:
         month = _month_label(sim, m)
         for s, store in enumerate(sim.stores):
             fleet = {}
-            size = LEADS_PER_STORE_MONTH[min(s, len(LEADS_PER_STORE_MONTH) - 1)] / LEADS_PER_STORE_MONTH[0]
+            level = LEADS_PER_STORE_MONTH[min(s, len(LEADS_PER_STORE_MONTH) - 1)]
             season = FLEET_SEASON.get(int(sim.calendar_month[m]), 1.0) * (0.3 if sim.festival_month[m] else 1.0)
-            for _ in range(int(rng.poisson(0.8 * size * sim.scale * season))):
+            for _ in range(int(rng.poisson(FLEET_ORDERS_PER_LEAD * level * sim.scale * season))):
                 name = fleet_names[int(rng.choice(len(fleet_names), p=fleet_w))]
                 fleet[name] = fleet.get(name, 0) + int(rng.integers(2, 6))
             for j, model in enumerate(MODELS):

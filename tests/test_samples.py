@@ -168,16 +168,16 @@ def test_headcount_roles_and_reporting_lines(staff):
     month_ends = pd.date_range("2023-11-30", END, freq="ME")
     for day in month_ends:
         employed = staff[(staff["hire_date"] <= day) & (staff["leave_date"].isna() | (staff["leave_date"] > day))]
-        assert 30 <= len(employed) <= 60
+        assert 30 <= len(employed) <= 45
         consultants = employed[employed["role"] == "sales_consultant"].groupby("store_id").size()
-        assert consultants.between(9, 15).all()
+        assert consultants.between(2, 6).all()   # 6 and 5 consultant posts, some vacant between hires
     assert (staff["role"] == "general_manager").sum() >= 1
     by_id = staff.set_index("staff_id")
     consultants = staff[staff["role"] == "sales_consultant"]
     managers = by_id.loc[consultants["manager_id"]]
     assert (managers["role"].to_numpy() == "showroom_manager").all()
     assert (managers["store_id"].to_numpy() == consultants["store_id"].to_numpy()).all()
-    assert ((staff["leave_date"] > staff["hire_date"]) | staff["leave_date"].isna()).all()
+    assert ((staff["leave_date"] >= staff["hire_date"]) | staff["leave_date"].isna()).all()   # last day worked
     assert (staff["leave_date"].notna() == staff["leave_type"].notna()).all()
     assert set(staff["leave_type"].dropna()) == {"voluntary", "involuntary"}
     assert 1 <= staff["name"].duplicated().sum() <= 2   # rehires: a new staff_id, the same name
@@ -190,7 +190,7 @@ def test_every_lead_has_a_consultant_employed_on_its_created_date(leads, staff):
     merged = leads.merge(staff, left_on="consultant_id", right_on="staff_id", how="left")
     assert (merged["role"] == "sales_consultant").all()
     employed = (merged["hire_date"] <= merged["created_at"]) & (
-        merged["leave_date"].isna() | (merged["created_at"] < merged["leave_date"]))
+        merged["leave_date"].isna() | (merged["created_at"] <= merged["leave_date"]))   # the last day worked
     assert employed.all()
 
 
@@ -209,7 +209,7 @@ def test_status_and_closing_fields_agree(leads):
     assert (leads["closed_at"].dropna() >= leads.loc[closed, "created_at"]).all()
     assert leads["lead_id"].is_unique
     assert leads["phone"].str.fullmatch(r"1\d{2}-\d{4}-\d{4}").all()
-    assert 15_000 <= len(leads) <= 20_500
+    assert 25_000 <= len(leads) <= 33_000   # ~60 new leads per consultant a month
 
 
 def test_conversion_by_channel_follows_the_planted_order(leads):
@@ -284,9 +284,9 @@ def test_followups_are_consistent_with_leads(leads, followups, staff):
     won = last[last["status"] == "won"]
     assert (won["outcome"] == "ordered").all() and (won["at"].dt.normalize() == won["closed_at"]).all()
     leave = contacts["consultant_id"].map(staff.set_index("staff_id")["leave_date"])
-    assert (leave.isna() | (day < leave)).all()
+    assert (leave.isna() | (day <= leave)).all()   # leave_date is the last day worked
     assert set(followups["kind"]) == {"call", "visit", "wechat", "sms"}
-    assert (DATA / "followups.csv").stat().st_size < 4.5e6
+    assert (DATA / "followups.csv").stat().st_size < 5e6
 
 
 def test_followup_gaps_grow_with_the_consultants_planted_slackness(followups):
@@ -359,6 +359,14 @@ def test_an_inflating_consultant_grades_month_ends_above_the_pool(grade_log, lea
 
 
 # --------------------------------------------------------------------------- KPI, sales, stock, traffic
+
+
+def test_consultants_sell_realistic_volumes_so_the_gate_means_something(kpi, staff):
+    units = kpi[kpi["metric"] == "units_sold"].merge(staff[["staff_id", "hire_date"]], on="staff_id")
+    seasoned = units[units["hire_date"] < pd.PeriodIndex(units["month"], freq="M").start_time - pd.DateOffset(years=1)]
+    assert 4 <= seasoned["actual"].mean() <= 8   # cars a month for a consultant past the first year
+    below_gate = (units["actual"] < 0.6 * units["target"]).mean()
+    assert 0.15 <= below_gate <= 0.45   # the 60 % volume gate bites in some months, not in most
 
 
 def test_units_sold_equals_won_leads_per_consultant_and_month(leads, kpi):
