@@ -8,7 +8,8 @@ What the monthly report calls (frames in, plain DataFrames out):
 - :func:`tenure_survival`: Kaplan–Meier tenure curves (lifelines) with bands, medians, retention points, cohorts;
 - :func:`at_risk` (on :func:`fit_attrition_model`, :class:`AttritionModel`, :func:`build_attrition_frame`,
   :func:`build_training_set`): who is likely to leave within the horizon, and why, in words;
-- :func:`attrition_drivers`: a Cox model's hazard ratios as a driver summary (lifelines);
+- :func:`attrition_drivers` (on :func:`driver_training_set`): a Cox model's monthly hazard ratios as a driver
+  summary (lifelines, time-varying covariates);
 - :func:`turnover_cost`: leavers × replacement cost per role, month and trailing 12 months.
 
 Formulas (``DOMAIN.md`` §4; glossary entry *turnover rate*). For one period and group:
@@ -108,6 +109,7 @@ __all__ = [
     "fit_attrition_model",
     "at_risk",
     "attrition_drivers",
+    "driver_training_set",
     "turnover_cost",
     "mask_name",
     "ATTRITION_LABEL",
@@ -1187,7 +1189,7 @@ def build_attrition_frame(
         ``tenure_under_6_months`` (0/1: within the longest probation period, 试用期),
         ``achievement_last_3_months`` (mean monthly achievement of ``volume_metric``, actual ÷ target capped
         at 2; NaN without KPI rows, e.g. staff outside sales), ``achievement_change`` (last 3 months minus the
-        3 before; negative = falling), ``gate_misses_last_6_months`` (months with achievement below
+        3 before; negative = falling; NaN unless employed since the first day of the 6-month window), ``gate_misses_last_6_months`` (months with achievement below
         ``bonus_gate``; NaN without KPI rows), ``manager_left_last_3_months`` (0/1), the extra numeric
         columns, then ``left_within_horizon`` (0/1, NaN when not observable),
         ``months_until_leaving`` (NaN if not leaving in the horizon) and ``label_observed``.
@@ -1232,7 +1234,10 @@ def _attrition_frame(frame: pd.DataFrame, kpi: pd.DataFrame, *, as_of: object, h
     last3 = window_mean(volume, m - 2, m)
     prev3 = window_mean(volume, m - 5, m - 3)
     out["achievement_last_3_months"] = out["staff_id"].map(last3).astype(float)
-    out["achievement_change"] = (out["achievement_last_3_months"] - out["staff_id"].map(prev3)).astype(float)
+    change = (out["achievement_last_3_months"] - out["staff_id"].map(prev3)).astype(float)
+    # a change means something only for someone employed through both windows: a newcomer's "rise" is the ramp-up
+    settled = (people["hire_date"] <= (month - 5).start_time).to_numpy()
+    out["achievement_change"] = change.where(settled)
     vol6 = volume[(volume["_p"] >= m - 5) & (volume["_p"] <= m)]
     misses = (vol6["_ach"] < bonus_gate).groupby(vol6["staff_id"]).sum()
     out["gate_misses_last_6_months"] = out["staff_id"].map(misses).astype(float)
@@ -1434,7 +1439,11 @@ def _cox_design(training: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, dict[s
     labels: dict[str, str] = {}
     zh = lang == "zh"
     numeric = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c]) and not pd.api.types.is_bool_dtype(X[c])]
-    if "achievement_last_3_months" in X.columns and X["achievement_last_3_months"].isna().any():
+    if "achievement_last_3_months" in X.columns and X["achievement_last_3_months"].isna().any() and (
+            "role" not in X.columns
+            or X["achievement_last_3_months"].isna().groupby(X["role"].astype(str)).nunique().gt(1).any()):
+        # an indicator for the rows without KPI data, unless it only repeats the role (it would duplicate the
+        # role comparisons and leave the model without a unique answer)
         design["no_kpi_data"] = X["achievement_last_3_months"].isna().astype(float)
         labels["no_kpi_data"] = _COX_TERMS["no_kpi_data"][2 if zh else 1]
     for col in numeric:
@@ -1445,46 +1454,100 @@ def _cox_design(training: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, dict[s
             scale, en, cn = 1 / 1000, f"{col[:-4].replace('_', ' ')} (per 1,000 CNY)", f"{col}（每1000元）"
         design[col] = values * scale
         labels[col] = cn if zh else en
-    for col, en_name, zh_name in (("role", "role", "岗位"), ("store_id", "store", "门店")):
-        if col not in X.columns:
-            continue
-        values = X[col].astype(str)
-        base = values.value_counts().index[0]
-        for level in sorted(values.unique()):
-            if level == base:
-                continue
-            key = f"{col}={level}"
-            design[key] = (values == level).astype(float)
-            if col == "role":
-                shown, shown_base = _role_text(level, lang), _role_text(base, lang)
-            else:
-                shown, shown_base = level, base
-            labels[key] = (f"{zh_name}：{shown}（对比{shown_base}）" if zh
-                           else f"{en_name}: {shown} (vs {shown_base})")
+    if "store_id" in X.columns:
+        stores = X["store_id"].astype(str)
+        base = stores.value_counts().index[0]
+        for level in sorted(stores.unique()):
+            if level != base:
+                design[f"store_id={level}"] = (stores == level).astype(float)
+                labels[f"store_id={level}"] = f"门店：{level}（对比{base}）" if zh else f"store: {level} (vs {base})"
     keep = [c for c in design.columns if design[c].nunique() > 1]
     return design[keep], {k: labels[k] for k in keep}
+
+
+def driver_training_set(
+    staff: pd.DataFrame,
+    kpi: pd.DataFrame,
+    *,
+    as_of: object,
+    settings: TurnoverSettings | None = None,
+    span_months: int = 36,
+) -> pd.DataFrame:
+    """Monthly staff-months for :func:`attrition_drivers`: everyone employed at each month end, leaving next month?
+
+    As-of months run from ``as_of − span_months`` to ``as_of − 1`` (months before the KPI history has 6 months
+    are skipped); each row's outcome is leaving within the following month, read only from data up to ``as_of``.
+
+    Raises
+    ------
+    InsufficientDataError
+        No month qualifies.
+    """
+    settings = settings or TurnoverSettings()
+    if isinstance(span_months, bool) or not isinstance(span_months, (int, np.integer)) or span_months < 1:
+        raise ConfigError(f"span_months: expected a whole number ≥ 1; got {span_months!r}.")
+    frame = check_staff(staff)
+    kpi_frame = check_kpi(kpi)
+    last = _to_period(as_of, "M") - 1
+    months = pd.period_range(last - (int(span_months) - 1), last, freq="M")
+    if len(kpi_frame):
+        months = months[months >= kpi_frame["period"].min() + 5]
+    if len(months) == 0:
+        raise InsufficientDataError(f"driver summary: no month with 6 months of KPI history before {as_of}.")
+    return build_training_set(frame, kpi_frame, as_of_months=months, horizon_months=1,
+                              bonus_gate=settings.bonus_gate, volume_metric=settings.volume_metric,
+                              observed_until=_month_end(as_of))
+
+
+def _counting_process(training: pd.DataFrame) -> pd.DataFrame:
+    """(start, stop] in months since the first as-of month end, and the event, one interval per row.
+
+    A row covers the months until the same people are measured again (the step between as-of months, at most the
+    horizon), or until the person leaves: the intervals of one person never overlap, so each leaver has one event.
+    """
+    periods = pd.PeriodIndex(training["as_of"].astype(str), freq="M")
+    ordinals = np.unique(periods.asi8)
+    gaps = np.diff(ordinals)
+    horizon = int(training["horizon_months"].max())
+    step = int(min(gaps.min(), horizon)) if len(gaps) else horizon
+    month_end = periods.to_timestamp(how="end").normalize()
+    origin = month_end.min()
+    start = np.asarray((month_end - origin).days, dtype=float) / DAYS_PER_MONTH
+    length = np.asarray(((periods + step).to_timestamp(how="end").normalize() - month_end).days,
+                        dtype=float) / DAYS_PER_MONTH
+    until = training["months_until_leaving"].to_numpy(float)
+    event = ~np.isnan(until) & (until <= length + 1e-9)
+    stop = start + np.where(event, np.clip(until, 1e-3, None), length)
+    return pd.DataFrame({"_start": start, "_stop": stop, "_event": event.astype(int)}, index=training.index)
 
 
 def attrition_drivers(
     training: pd.DataFrame,
     *,
-    penalizer: float = 0.05,
+    penalizer: float = 0.001,
     alpha: float = 0.05,
     lang: str = "en",
 ) -> pd.DataFrame:
-    """Cox proportional-hazards driver summary: hazard ratios of leaving, with confidence intervals.
+    """Cox driver summary with time-varying covariates: hazard ratios of leaving, with confidence intervals.
 
-    Each staff-month of :func:`build_training_set` is followed for ``horizon_months``: the event is leaving, the
-    time is ``months_until_leaving`` (censored at the horizon). Rows of the same person are clustered
-    (``cluster_col="staff_id"``, robust sandwich errors). Covariates are scaled to readable units (tenure per
-    year, KPI achievement per 10 percentage points, …); missing KPI values take the median plus a
-    ``no_kpi_data`` indicator; ``role`` and ``store_id`` are compared with their most common level. A small ridge
-    ``penalizer`` keeps the fit stable on small rosters, so the ratios are slightly shrunk towards 1.
+    The KPI features change every month and their effect on leaving is short-lived (a missed gate is felt in the
+    next pay slip), so each staff-month is one interval of a counting-process Cox model (Andersen–Gill; lifelines'
+    ``CoxTimeVaryingFitter``, calendar time): the covariates measured at an as-of month end apply until the same
+    people are measured again (monthly rows from :func:`driver_training_set`: one month) or until the person
+    leaves. A hazard ratio of 2 doubles the monthly chance of leaving. Intervals of one person never overlap,
+    so the usual standard errors hold. Covariates are scaled to readable units (tenure per year, KPI achievement
+    per 10 percentage points, …); missing KPI values take the median plus a ``no_kpi_data`` indicator (left out when it
+    would only repeat the roles); ``store_id`` is compared with its most common level. The model is stratified
+    by ``role``: each role keeps its own baseline monthly hazard (the rates by role are in the headline tables),
+    so a role where nobody left cannot break the fit, and the drivers are compared within roles. A tiny ridge ``penalizer`` keeps the fit defined on small rosters (a driver that never
+    varies among leavers); lifelines standardises the covariates and multiplies the penalty by the number of rows, so
+    a larger value (0.05) shrinks the ratios towards 1 noticeably on a few thousand staff-months.
 
     Parameters
     ----------
     training : DataFrame
-        Output of :func:`build_training_set`.
+        Output of :func:`driver_training_set` (or :func:`build_training_set`: rows every ``step`` months are
+        followed for ``min(step, horizon)`` months, which blurs short-lived effects).
     penalizer : float
         lifelines' L2 penalizer.
     alpha : float
@@ -1499,29 +1562,33 @@ def attrition_drivers(
         ``covariate``, ``hazard_ratio``, ``ci_lower``, ``ci_upper``, ``p_value`` and ``effect`` (``raises risk``,
         ``lowers risk`` or ``unclear`` when the interval contains 1; Chinese with ``lang="zh"``).
     """
-    from lifelines import CoxPHFitter
+    from lifelines import CoxTimeVaryingFitter
 
     _check_lang(lang)
-    needed = {"staff_id", "left_within_horizon", "months_until_leaving", "horizon_months"}
+    needed = {"staff_id", "as_of", "left_within_horizon", "months_until_leaving", "horizon_months"}
     missing = sorted(needed - set(training.columns))
     if missing:
-        raise DataContractError(f"training: missing column(s) {', '.join(missing)}; expected build_training_set() "
+        raise DataContractError(f"training: missing column(s) {', '.join(missing)}; expected driver_training_set() "
                                 f"output.")
     if training["left_within_horizon"].isna().any():
         raise DataContractError("training: some labels are unknown (left_within_horizon empty); use "
-                                "build_training_set(), which keeps observed labels only.")
-    events = int(training["left_within_horizon"].sum())
+                                "driver_training_set(), which keeps observed labels only.")
+    training = training.reset_index(drop=True)
+    if training.duplicated(["staff_id", "as_of"]).any():
+        raise DataContractError("training: a staff_id appears twice in one as-of month; pass one roster's rows.")
+    intervals = _counting_process(training)
+    events = int(intervals["_event"].sum())
     if events < 5:
         raise InsufficientDataError(f"training: only {events} leavers; a Cox model needs at least 5.")
     design, labels = _cox_design(training, lang)
-    data = design.assign(
-        _duration=training["months_until_leaving"].fillna(training["horizon_months"]).astype(float).clip(lower=1e-3),
-        _event=training["left_within_horizon"].astype(int),
-        _cluster=training["staff_id"].astype(str),
-    )
-    cph = CoxPHFitter(penalizer=penalizer, alpha=alpha)
-    cph.fit(data, duration_col="_duration", event_col="_event", cluster_col="_cluster")
-    summary = cph.summary
+    data = design.join(intervals).assign(_id=training["staff_id"].astype(str))
+    strata = None
+    if "role" in training.columns:
+        data["_role"] = training["role"].astype(str)
+        strata = ["_role"]
+    ctv = CoxTimeVaryingFitter(penalizer=penalizer, alpha=alpha)
+    ctv.fit(data, id_col="_id", event_col="_event", start_col="_start", stop_col="_stop", strata=strata)
+    summary = ctv.summary
     lower_col = [c for c in summary.columns if c.startswith("exp(coef) lower")][0]
     upper_col = [c for c in summary.columns if c.startswith("exp(coef) upper")][0]
     out = pd.DataFrame({
