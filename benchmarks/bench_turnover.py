@@ -11,6 +11,9 @@ Two data sets:
    seeds): rolling-origin hold-out. At each origin T the models are trained on the kit's training set for T
    (outcomes known by T) and score everyone employed at the end of T; predictions of all origins are pooled.
    AttritionModel vs a tenure-only logistic regression vs the tuned logistic regression.
+3. **Planted drivers** on the same generated dealerships: the monthly Cox driver summary
+   (``driver_training_set`` + ``attrition_drivers``) on the pooled staff-months, next to the generator's truth
+   (``kit.samples.STAFF_SIGNALS``), and how many seeds find each driver on their own.
 
 Run ``.venv/bin/python benchmarks/bench_turnover.py`` (``--quick`` for a smoke run); writes
 ``benchmarks/results/turnover.md``.
@@ -130,18 +133,21 @@ def bench_churn(data_dir: Path, *, quick: bool) -> tuple[pd.DataFrame, dict]:
 # --------------------------------------------------------------------------- 2. sample dealership
 
 
-def bench_dealership(*, quick: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+def bench_dealership(*, quick: bool) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     seeds = (0, 1) if quick else (0, 1, 2, 3, 4, 5, 6, 7)
     horizon = 6
     models = {"AttritionModel": lambda: turnover.AttritionModel(random_state=0),
               "tenure only (logistic regression)": tenure_only,
               "tuned logistic regression": tuned_logistic_regression}
     origins = ("2025-07", "2025-10", "2026-01", "2026-04")
-    pooled = []
+    pooled, monthly = [], []
     for seed in seeds:
         t0 = time.perf_counter()
-        tables = samples.make_dealership(seed=seed, scale=0.3, n_stores=4, start="2021-11")
+        tables = samples.make_dealership(seed=seed, scale=1.0, n_stores=4, start="2021-11")
         staff, kpi = tables["staff"], tables["kpi"]
+        part = turnover.driver_training_set(staff, kpi, as_of="2026-10", span_months=60)
+        monthly.append(part.assign(seed=seed, staff_id=f"{seed}-" + part["staff_id"],
+                                   store_id=f"{seed}-" + part["store_id"]))
         first_kpi = pd.Period(kpi["month"].min(), freq="M")
         for origin in origins:
             # the kit's own training set: every 6th month back from origin - 6 within 36 months, outcomes known by
@@ -175,14 +181,46 @@ def bench_dealership(*, quick: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
                         "leavers": int(part["y"].sum())})
     per_seed = preds.groupby(["seed", "model"]).apply(lambda g: roc_auc_score(g["y"], g["p"]),
                                                       include_groups=False).unstack()
-    return pd.DataFrame(summary), per_seed[[*models]]
+    return pd.DataFrame(summary), per_seed[[*models]], drivers_table(pd.concat(monthly, ignore_index=True))
+
+
+#: planted person-level drivers: kit covariate -> (generator term, kit units per generator unit, description)
+PLANTED = {
+    "tenure_under_6_months": ("tenure_lt_6m", 1.0, "hired < 183 days ago"),
+    "weekend_shifts_per_month": ("weekend_shifts_above_norm", 1.0, "per weekend shift above the role norm"),
+    "base_pay_cny": ("base_pay_k_above_norm", 1.0, "per 1,000 CNY above the role norm"),
+    "training_hours": ("training_hours_above_norm", 10.0, "per 10 training hours above the role norm"),
+    "manager_left_last_3_months": ("manager_left_3m", 1.0, "line manager left in the last 91 days"),
+    "gate_misses_last_6_months": ("gate_misses_3m", None, "per gate miss in the last 3 months (kit: last 6)"),
+    "achievement_change": ("achievement_drop_3m", None, "per 100 pp fall of 3-month achievement (kit: per 10 pp "
+                                                        "change; a fall raises risk, so HR < 1)"),
+}
+
+
+def drivers_table(training: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    pooled = turnover.attrition_drivers(training.drop(columns="seed")).set_index("covariate")
+    per_seed = {seed: turnover.attrition_drivers(part.drop(columns="seed")).set_index("covariate")
+                for seed, part in training.groupby("seed")}
+    for covariate, (term, units, text) in PLANTED.items():
+        coef = samples.STAFF_SIGNALS[term]
+        truth = float(np.exp(coef * units)) if units is not None else float("nan")
+        expected = "raises risk" if (coef > 0) != (covariate == "achievement_change") else "lowers risk"
+        r = pooled.loc[covariate]
+        rows.append({"covariate": covariate, "planted": f"{term} = {coef:+g} ({text})", "planted_hr": truth,
+                     "hazard_ratio": r["hazard_ratio"], "ci_lower": r["ci_lower"], "ci_upper": r["ci_upper"],
+                     "p_value": r["p_value"], "recovered": r["effect"] == expected,
+                     "seeds_recovering": sum(d.loc[covariate, "effect"] == expected for d in per_seed.values()),
+                     "seeds": len(per_seed), "events": int(training["left_within_horizon"].sum()),
+                     "rows": len(training)})
+    return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------- report
 
 
-def markdown(churn: pd.DataFrame, paired: dict, dealer: pd.DataFrame, per_seed: pd.DataFrame, *, command: str,
-             seconds: float) -> str:
+def markdown(churn: pd.DataFrame, paired: dict, dealer: pd.DataFrame, per_seed: pd.DataFrame,
+             drivers: pd.DataFrame, *, command: str, seconds: float) -> str:
     metric_cols = ["roc_auc", "average_precision", "brier", "top20_capture", "fit_seconds"]
     churn_table = churn.groupby("model", sort=False)[metric_cols].agg(["mean", "std"])
     lines = [
@@ -233,6 +271,28 @@ def markdown(churn: pd.DataFrame, paired: dict, dealer: pd.DataFrame, per_seed: 
               "| seed | " + " | ".join(per_seed.columns) + " |", "|---|" + "---|" * len(per_seed.columns)]
     for seed, r in per_seed.iterrows():
         lines.append(f"| {seed} | " + " | ".join(f"{v:.4f}" for v in r) + " |")
+    first = drivers.iloc[0]
+    lines += [
+        "",
+        "## 3. Planted drivers recovered (monthly Cox, time-varying covariates, stratified by role)",
+        "",
+        f"`driver_training_set(staff, kpi, as_of='2026-10', span_months=60)` on every seed, pooled "
+        f"({first['rows']:,} staff-months, {first['events']} leavers), then `attrition_drivers`. The planted hazard "
+        "ratio is exp(coefficient) of the generator's monthly log-odds (≈ a hazard ratio at these small monthly "
+        "probabilities), shown where the kit's covariate measures the same thing. *Recovered*: the 95 % interval lies "
+        "on the planted side of 1. Per seed: the same test on one dealership alone.",
+        "",
+        "| kit covariate | planted (kit.samples.STAFF_SIGNALS) | planted HR | estimated HR | 95 % CI | p | "
+        "recovered | seeds recovering alone |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in drivers.itertuples(index=False):
+        planted_hr = "–" if np.isnan(r.planted_hr) else f"{r.planted_hr:.3f}"
+        lines.append(f"| {r.covariate} | {r.planted} | {planted_hr} | {r.hazard_ratio:.3f} | "
+                     f"{r.ci_lower:.3f}–{r.ci_upper:.3f} | {r.p_value:.2g} | {'yes' if r.recovered else 'no'} | "
+                     f"{r.seeds_recovering} of {r.seeds} |")
+    lines += ["", "Not a person-level driver, so not in the table: the store-level team-turnover feedback "
+              "(`team_turnover_12m_above_norm`), which keeps each store's yearly rate near its norm."]
     return "\n".join(lines) + "\n"
 
 
@@ -246,9 +306,10 @@ def main(argv: list[str] | None = None) -> int:
     print("1. public churn data", flush=True)
     churn, paired = bench_churn(args.data, quick=args.quick)
     print("2. sample dealership", flush=True)
-    dealer, per_seed = bench_dealership(quick=args.quick)
+    dealer, per_seed, drivers = bench_dealership(quick=args.quick)
     command = ".venv/bin/python benchmarks/bench_turnover.py" + (" --quick" if args.quick else "")
-    text = markdown(churn, paired, dealer, per_seed, command=command, seconds=time.perf_counter() - started)
+    text = markdown(churn, paired, dealer, per_seed, drivers, command=command,
+                    seconds=time.perf_counter() - started)
     print()
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
