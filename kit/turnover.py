@@ -1189,8 +1189,8 @@ def build_attrition_frame(
         ``tenure_under_6_months`` (0/1: within the longest probation period, 试用期),
         ``achievement_last_3_months`` (mean monthly achievement of ``volume_metric``, actual ÷ target capped
         at 2; NaN without KPI rows, e.g. staff outside sales), ``achievement_change`` (last 3 months minus the
-        3 before; negative = falling; NaN unless employed since the first day of the 6-month window), ``gate_misses_last_6_months`` (months with achievement below
-        ``bonus_gate``; NaN without KPI rows), ``manager_left_last_3_months`` (0/1), the extra numeric
+        3 before; negative = falling; NaN unless employed since the first day of the 6-month window),
+        ``gate_misses_last_6_months`` (months with achievement below ``bonus_gate``; NaN without KPI rows), ``manager_left_last_3_months`` (0/1), the extra numeric
         columns, then ``left_within_horizon`` (0/1, NaN when not observable),
         ``months_until_leaving`` (NaN if not leaving in the horizon) and ``label_observed``.
     """
@@ -1442,8 +1442,8 @@ def _cox_design(training: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, dict[s
     if "achievement_last_3_months" in X.columns and X["achievement_last_3_months"].isna().any() and (
             "role" not in X.columns
             or X["achievement_last_3_months"].isna().groupby(X["role"].astype(str)).nunique().gt(1).any()):
-        # an indicator for the rows without KPI data, unless it only repeats the role (it would duplicate the
-        # role comparisons and leave the model without a unique answer)
+        # an indicator for the rows without KPI data, unless it only repeats the role: the model is stratified by
+        # role, so such an indicator would be constant within every stratum and could not be estimated
         design["no_kpi_data"] = X["achievement_last_3_months"].isna().astype(float)
         labels["no_kpi_data"] = _COX_TERMS["no_kpi_data"][2 if zh else 1]
     for col in numeric:
@@ -1463,6 +1463,11 @@ def _cox_design(training: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, dict[s
                 labels[f"store_id={level}"] = f"门店：{level}（对比{base}）" if zh else f"store: {level} (vs {base})"
     keep = [c for c in design.columns if design[c].nunique() > 1]
     return design[keep], {k: labels[k] for k in keep}
+
+
+def _with_kpi_history(months: pd.PeriodIndex, kpi: pd.DataFrame) -> pd.PeriodIndex:
+    """The as-of months that already have 6 months of KPI history (all of them when there is no KPI table)."""
+    return months[months >= kpi["period"].min() + 5] if len(kpi) else months
 
 
 def driver_training_set(
@@ -1488,10 +1493,8 @@ def driver_training_set(
         raise ConfigError(f"span_months: expected a whole number ≥ 1; got {span_months!r}.")
     frame = check_staff(staff)
     kpi_frame = check_kpi(kpi)
-    last = _to_period(as_of, "M") - 1
-    months = pd.period_range(last - (int(span_months) - 1), last, freq="M")
-    if len(kpi_frame):
-        months = months[months >= kpi_frame["period"].min() + 5]
+    months = _with_kpi_history(training_as_of_months(as_of, horizon_months=1, span_months=span_months,
+                                                     step_months=1), kpi_frame)
     if len(months) == 0:
         raise InsufficientDataError(f"driver summary: no month with 6 months of KPI history before {as_of}.")
     return build_training_set(frame, kpi_frame, as_of_months=months, horizon_months=1,
@@ -1791,9 +1794,8 @@ def fit_attrition_model(
     horizon = int(horizon_months or settings.risk_horizon_months)
     frame = check_staff(staff)
     kpi_frame = check_kpi(kpi)
-    months = training_as_of_months(as_of, horizon_months=horizon, span_months=span_months, step_months=step_months)
-    if len(kpi_frame):
-        months = months[months >= kpi_frame["period"].min() + 5]
+    months = _with_kpi_history(training_as_of_months(as_of, horizon_months=horizon, span_months=span_months,
+                                                     step_months=step_months), kpi_frame)
     if len(months) == 0:
         raise InsufficientDataError(f"at-risk model: no as-of month with 6 months of KPI history and a known "
                                     f"{horizon}-month outcome before {as_of}.")
