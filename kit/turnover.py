@@ -86,6 +86,7 @@ import pandas as pd
 
 from kit import schemas
 from kit.exceptions import ConfigError, DataContractError, InsufficientDataError
+from kit.i18n import label
 from kit.models import CANDIDATES, TabularClassifier
 
 __all__ = [
@@ -129,8 +130,7 @@ ANNUAL_METHODS: dict[str, str] = {
 #: Average days in a month, to express tenures in months.
 DAYS_PER_MONTH = 365.25 / 12
 #: Columns of the staff contract (``kit.schemas.STAFF``); other numeric columns are extra model features.
-STAFF_COLUMNS = ("staff_id", "name", "store_id", "department", "role", "hire_date", "leave_date", "leave_type",
-                 "manager_id")
+STAFF_COLUMNS = tuple(schemas.STAFF.column_names)
 _REQUIRED_STAFF = ("staff_id", "store_id", "department", "role", "hire_date", "leave_date", "leave_type")
 _REQUIRED_KPI = ("month", "staff_id", "metric", "actual", "target")
 _FAR_FUTURE = np.datetime64("2200-01-01", "ns")
@@ -1404,16 +1404,6 @@ def turnover_cost(
 
 # =========================================================================== drivers (Cox) and reasons
 
-_ROLE_ZH = {v: k for k, v in reversed(list(schemas.VALUE_ALIASES["role"].items())) if not k.isascii()}
-_DEPARTMENT_ZH = {v: k for k, v in reversed(list(schemas.VALUE_ALIASES["department"].items())) if not k.isascii()}
-
-
-def _role_text(role: object, lang: str) -> str:
-    if lang == "zh":
-        return _ROLE_ZH.get(str(role), str(role))
-    return str(role).replace("_", " ")
-
-
 #: covariate -> (scale applied before fitting, English label, Chinese label)
 _COX_TERMS: dict[str, tuple[float, str, str]] = {
     "tenure_months": (1 / 12, "tenure (per year)", "司龄（每增加1年）"),
@@ -1624,58 +1614,58 @@ def _finite(value: object) -> float:
 _KPI_FEATURES = ("achievement_last_3_months", "achievement_change", "gate_misses_last_6_months")
 
 
-def _reason_text(feature: str, value: object, reference: object, lang: str, bonus_gate: float) -> str:
-    """One reason in words for a feature value that raises the risk (``reference`` = the typical value)."""
+def _reason_text(feature: str, value: object, reference: object, lang: str, bonus_gate: float) -> str | None:
+    """One reason in words for a feature value that raises the risk (``reference`` = the typical value).
+
+    None when the value is not on the risky side for a feature whose direction is known (DOMAIN.md §4: short
+    tenure, low or falling KPI achievement, missed gates, a manager who left, many weekend shifts, low base pay,
+    little training) or when KPI data is missing: a model may lean on such a value, but "tenure of 53 months" or
+    "KPI achievement rising" is no reason a manager can act on, so it is not shown as one.
+    """
     zh = lang == "zh"
     v, ref = _finite(value), _finite(reference)
     below = np.isfinite(v) and np.isfinite(ref) and v < ref
+    above = np.isfinite(v) and np.isfinite(ref) and v > ref
     if feature in _KPI_FEATURES and not np.isfinite(v):
-        return "无KPI数据" if zh else "no KPI data"
+        return None
     if feature == "tenure_months" and np.isfinite(v):
         months = int(v)  # completed months
         if months < 1:
             return "入职不满1个月" if zh else "short tenure (under 1 month)"
         if below or months < 6:
             return f"入职仅{months}个月" if zh else f"short tenure ({months} month{'s' if months != 1 else ''})"
-        return f"在职{months}个月" if zh else f"tenure of {months} months"
+        return None
     if feature == "achievement_change" and np.isfinite(v):
         pp = v * 100
-        if pp < 0:
+        if round(pp) < 0:
             return f"KPI达成率下滑（{pp:.0f}个百分点）" if zh else f"KPI achievement falling ({pp:.0f} pp)"
-        return f"KPI达成率上升（{pp:+.0f}个百分点）" if zh else f"KPI achievement rising ({pp:+.0f} pp)"
+        return None
     if feature == "achievement_last_3_months":
         if below or v < 1:
             return (f"近3个月KPI达成率偏低（{v:.0%}）" if zh
                     else f"low KPI achievement ({v:.0%} over the last 3 months)")
-        return f"近3个月KPI达成率{v:.0%}" if zh else f"KPI achievement {v:.0%} over the last 3 months"
+        return None
     if feature == "gate_misses_last_6_months":
         n = int(round(v))
+        if n < 1:
+            return None
         if zh:
             return f"近6个月有{n}个月销量未达{bonus_gate:.0%}门槛"
         return f"missed the {bonus_gate * 100:.0f} % volume gate {n} of the last 6 months"
     if feature == "manager_left_last_3_months":
-        if v == 1:
-            return "直属上级近期离职" if zh else "manager left recently"
-        return "直属上级未变动" if zh else "same manager"
+        return ("直属上级近期离职" if zh else "manager left recently") if v == 1 else None
     if feature == "role":
-        return f"岗位：{_role_text(value, lang)}" if zh else f"role: {_role_text(value, lang)}"
+        return f"岗位：{label(value, lang)}" if zh else f"role: {label(value, lang)}"
     if feature == "department":
-        shown = _DEPARTMENT_ZH.get(str(value), str(value)) if zh else str(value).replace("_", " ")
-        return f"部门：{shown}" if zh else f"department: {shown}"
+        return f"部门：{label(value, lang)}" if zh else f"department: {label(value, lang)}"
     if feature == "store_id":
         return f"门店{value}" if zh else f"store {value}"
     if feature == "weekend_shifts_per_month" and np.isfinite(v):
-        if below:
-            return f"周末排班少（每月{v:.0f}次）" if zh else f"few weekend shifts ({v:.0f} a month)"
-        return f"周末排班多（每月{v:.0f}次）" if zh else f"many weekend shifts ({v:.0f} a month)"
+        return (f"周末排班多（每月{v:.0f}次）" if zh else f"many weekend shifts ({v:.0f} a month)") if above else None
     if feature == "base_pay_cny" and np.isfinite(v):
-        if below:
-            return f"底薪偏低（{v:,.0f}元）" if zh else f"low base pay ({v:,.0f} CNY)"
-        return f"底薪{v:,.0f}元" if zh else f"base pay {v:,.0f} CNY"
+        return (f"底薪偏低（{v:,.0f}元）" if zh else f"low base pay ({v:,.0f} CNY)") if below else None
     if feature == "training_hours" and np.isfinite(v):
-        if below:
-            return f"培训时间少（{v:.0f}小时）" if zh else f"little training ({v:.0f} hours)"
-        return f"培训{v:.0f}小时" if zh else f"training {v:.0f} hours"
+        return (f"培训时间少（{v:.0f}小时）" if zh else f"little training ({v:.0f} hours)") if below else None
     shown = f"{v:g}" if np.isfinite(v) else str(value)
     if np.isfinite(v) and np.isfinite(ref):
         word = ("低于" if below else "高于") if zh else ("below" if below else "above")
@@ -1921,7 +1911,7 @@ def _reasons(model: Any, X: pd.DataFrame, *, top: int, lang: str, bonus_gate: fl
                 continue  # "6 months or more" is no reason to leave; the tenure column speaks for itself
             column, value, reference = "tenure_months", X.at[i, "tenure_months"], None
         text = _reason_text(column, value, reference, lang, bonus_gate)
-        if text not in texts[i]:
+        if text is not None and text not in texts[i]:
             texts[i].append(text)
     sep = "；" if lang == "zh" else "; "
     return [sep.join(texts[i]) if texts[i] else none for i in range(len(X))]

@@ -676,7 +676,18 @@ def test_reason_texts():
             == "missed the 60 % volume gate 3 of the last 6 months")
     assert t._reason_text("gate_misses_last_6_months", 3, 0, "zh", 0.6) == "近6个月有3个月销量未达60%门槛"
     assert t._reason_text("manager_left_last_3_months", 1, 0, "en", 0.6) == "manager left recently"
-    assert t._reason_text("gate_misses_last_6_months", np.nan, 0, "en", 0.6) == "no KPI data"
+    assert t._reason_text("weekend_shifts_per_month", 7, 5.0, "en", 0.6) == "many weekend shifts (7 a month)"
+    assert t._reason_text("base_pay_cny", 3400, 3800.0, "en", 0.6) == "low base pay (3,400 CNY)"
+    # values on the safe side of a known direction, and missing KPI data, are no reason a manager can act on
+    assert t._reason_text("gate_misses_last_6_months", np.nan, 0, "en", 0.6) is None
+    assert t._reason_text("tenure_months", 53.0, 30.0, "en", 0.6) is None
+    assert t._reason_text("achievement_change", 0.4, 0.0, "en", 0.6) is None
+    assert t._reason_text("gate_misses_last_6_months", 0, 1, "en", 0.6) is None
+    assert t._reason_text("manager_left_last_3_months", 0, 0, "en", 0.6) is None
+    assert t._reason_text("weekend_shifts_per_month", 3, 5.0, "en", 0.6) is None
+    assert t._reason_text("base_pay_cny", 5000, 3800.0, "en", 0.6) is None
+    assert t._reason_text("training_hours", 44, 24.0, "en", 0.6) is None
+    assert t._reason_text("role", "dcc_specialist", None, "en", 0.6) == "role: DCC specialist"
     assert t.mask_name("张小明") == "张**" and t.mask_name("李娜") == "李*"
 
 
