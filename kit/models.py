@@ -824,37 +824,66 @@ class TabularClassifier(ClassifierMixin, BaseEstimator):
             shown[str(design.columns[i])] = ref
         return pd.Series(shown, dtype=object).reindex([str(c) for c in frame.columns])
 
-    def _occlusion(self, numbers: np.ndarray, labels: np.ndarray) -> np.ndarray:
-        """Contribution matrix (rows × columns): log-odds minus log-odds with the column set to its reference."""
+    def _occlusion(self, numbers: np.ndarray, labels: np.ndarray,
+                   units: Sequence[Sequence[int]] | None = None) -> np.ndarray:
+        """Contribution matrix (rows × columns): log-odds minus log-odds with the column set to its reference.
+
+        ``units`` lists the column positions occluded together (default: each column alone); every column of a
+        unit gets the unit's contribution.
+        """
         design = self._design
         n, k = len(numbers), len(design.columns)
+        units = [list(u) for u in units] if units is not None else [[i] for i in range(k)]
         base = self._raw_logit(numbers, labels)
         out = np.empty((n, k))
         slot = {i: ("n", j) for j, i in enumerate(design.numeric)} | \
             {i: ("c", j) for j, i in enumerate(design.categorical)}
         per_chunk = max(1, _OCCLUSION_CHUNK_ROWS // max(n, 1))
-        for start in range(0, k, per_chunk):
-            cols = list(range(start, min(k, start + per_chunk)))
-            num_block = np.tile(numbers, (len(cols), 1))
-            lab_block = np.tile(labels, (len(cols), 1))
-            for b, i in enumerate(cols):
-                part, j = slot[i]
+        for start in range(0, len(units), per_chunk):
+            chunk = units[start:start + per_chunk]
+            num_block = np.tile(numbers, (len(chunk), 1))
+            lab_block = np.tile(labels, (len(chunk), 1))
+            for b, unit in enumerate(chunk):
                 rows = slice(b * n, (b + 1) * n)
-                if part == "n":
-                    num_block[rows, j] = self._reference_numbers[j]
-                else:
-                    lab_block[rows, j] = self._reference_labels[j]
-            occluded = self._raw_logit(num_block, lab_block).reshape(len(cols), n)
-            out[:, cols] = (base[None, :] - occluded).T
+                for i in unit:
+                    part, j = slot[i]
+                    if part == "n":
+                        num_block[rows, j] = self._reference_numbers[j]
+                    else:
+                        lab_block[rows, j] = self._reference_labels[j]
+            occluded = self._raw_logit(num_block, lab_block).reshape(len(chunk), n)
+            for b, unit in enumerate(chunk):
+                out[:, unit] = (base - occluded[b])[:, None]
         return out
 
-    def explain(self, X: pd.DataFrame, *, top: int = 3, direction: str = "both") -> pd.DataFrame:
+    def _units(self, groups: Sequence[Sequence[str]]) -> list[list[int]]:
+        """Column positions occluded together: each group, then every other column alone."""
+        names = list(self.feature_names_in_)
+        units, seen = [], set()
+        for group in groups:
+            if isinstance(group, str):
+                raise ConfigError(f"groups: expected sequences of column names; got the string {group!r}.")
+            unknown = [c for c in group if c not in names]
+            if unknown:
+                raise ConfigError(f"groups: unknown column(s) {', '.join(map(str, unknown))}; the model was "
+                                  f"trained on {', '.join(names)}.")
+            twice = [c for c in group if c in seen]
+            if twice:
+                raise ConfigError(f"groups: column(s) {', '.join(map(str, twice))} in more than one group.")
+            seen.update(group)
+            units.append([names.index(c) for c in group])
+        return units + [[i] for i, c in enumerate(names) if c not in seen]
+
+    def explain(self, X: pd.DataFrame, *, top: int = 3, direction: str = "both",
+                groups: Sequence[Sequence[str]] = ()) -> pd.DataFrame:
         """The columns that move each row's score most, by occlusion.
 
         A column's contribution is the row's log-odds minus the log-odds with that column set to its typical
         training value (``reference_values_``): positive raises the probability, negative lowers it, 0 means the
         row has the typical value. Log-odds are the selected model's before calibration (calibration is a monotone
-        map, so signs and order are the same after it).
+        map, so signs and order are the same after it). Columns that carry the same information (a tenure and a
+        "tenure under 6 months" flag derived from it) hide each other when occluded one at a time: pass them as
+        one of ``groups`` and they are set to their references together, each reporting the group's contribution.
 
         Parameters
         ----------
@@ -864,6 +893,8 @@ class TabularClassifier(ClassifierMixin, BaseEstimator):
             Columns per row (at most the number of columns).
         direction : {"both", "up", "down"}, default "both"
             Rank by absolute contribution, or the largest positive (``up``) or negative (``down``) first.
+        groups : sequence of sequences of column names, default ()
+            Columns occluded together (disjoint; names of training columns).
 
         Returns
         -------
@@ -881,7 +912,7 @@ class TabularClassifier(ClassifierMixin, BaseEstimator):
         if len(frame) == 0:
             return pd.DataFrame({c: pd.Series(dtype=object if c in ("feature", "value", "reference") else float)
                                  for c in columns}).astype({"row": int, "rank": int})
-        contributions = self._occlusion(*self._design.coerce(frame))
+        contributions = self._occlusion(*self._design.coerce(frame), units=self._units(groups))
         key = {"both": -np.abs(contributions), "up": -contributions, "down": contributions}[direction]
         top = min(int(top), contributions.shape[1])
         order = np.argsort(key, axis=1, kind="stable")[:, :top]

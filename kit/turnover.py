@@ -1894,8 +1894,12 @@ def _feature_column(feature: str, columns: Sequence[str]) -> str:
 
 
 def _reasons(model: Any, X: pd.DataFrame, *, top: int, lang: str, bonus_gate: float) -> list[str]:
-    none = "无突出原因" if lang == "zh" else "no single strong reason"
-    explained = model.explain(X, top=min(max(top * 3, top), X.shape[1]), direction="up")
+    # nothing in the person's own figures raises the risk above the typical profile: the risk is the usual one
+    # for people like them (mostly the role's own turnover)
+    none = "无突出个人原因（与同类员工一般水平相当）" if lang == "zh" else "nothing beyond the usual for the role"
+    tenure = [c for c in ("tenure_months", "tenure_under_6_months") if c in X.columns]
+    groups = [tenure] if len(tenure) == 2 else []   # one fact: occluded apart, each hides the other
+    explained = model.explain(X, top=min(max(top * 3, top), X.shape[1]), direction="up", groups=groups)
     explained = explained[explained["contribution"] > 0]
     has_reference = "reference" in explained.columns
     texts: dict[int, list[str]] = {i: [] for i in range(len(X))}

@@ -266,6 +266,29 @@ def test_explain_layout_uses_positions_and_original_values(fitted, holdout):
     assert (up.groupby("row")["contribution"].apply(lambda s: s.is_monotonic_decreasing)).all()
 
 
+def test_explain_occludes_a_group_of_columns_together(fitted, holdout):
+    test = holdout[0].head(6).reset_index(drop=True)
+    grouped = fitted.explain(test, top=50, groups=[["signal", "channel"]])
+    single = fitted.explain(test, top=50)
+    wide = grouped.pivot(index="row", columns="feature", values="contribution")
+    # by hand: the row's log-odds minus the log-odds with both columns at their references at once
+    both = test.assign(signal=fitted.reference_values_["signal"], channel=fitted.reference_values_["channel"])
+    expected = (fitted._raw_logit(*fitted._design.coerce(fitted._features(test)))
+                - fitted._raw_logit(*fitted._design.coerce(fitted._features(both))))
+    np.testing.assert_allclose(wide["signal"].to_numpy(), expected)
+    np.testing.assert_allclose(wide["channel"].to_numpy(), expected)
+    # the other columns keep their one-at-a-time contributions
+    alone = single.pivot(index="row", columns="feature", values="contribution")
+    others = [c for c in wide.columns if c not in ("signal", "channel")]
+    np.testing.assert_allclose(wide[others].to_numpy(), alone[others].to_numpy())
+    with pytest.raises(ConfigError, match="unknown column"):
+        fitted.explain(test, groups=[["signal", "nope"]])
+    with pytest.raises(ConfigError, match="more than one group"):
+        fitted.explain(test, groups=[["signal", "channel"], ["signal"]])
+    with pytest.raises(ConfigError, match="sequences of column names"):
+        fitted.explain(test, groups=["signal"])
+
+
 def test_explain_edge_cases(fitted, holdout):
     empty = fitted.explain(holdout[0].head(0))
     assert len(empty) == 0 and list(empty.columns) == ["row", "rank", "feature", "value", "reference", "contribution"]

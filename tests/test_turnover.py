@@ -691,6 +691,28 @@ def test_reason_texts():
     assert t.mask_name("张小明") == "张**" and t.mask_name("李娜") == "李*"
 
 
+def test_reasons_group_tenure_skip_safe_values_and_fall_back():
+    X = pd.DataFrame({"tenure_months": [3.0, 40.0], "tenure_under_6_months": [1, 0],
+                      "weekend_shifts_per_month": [7.0, 2.0]})
+
+    class Stub:   # explain() as TabularClassifier lays it out; records the groups it was asked for
+        def explain(self, X, *, top, direction, groups):
+            self.groups = groups
+            return pd.DataFrame({
+                "row": [0, 0, 1, 1], "rank": [1, 2, 1, 2],
+                "feature": ["tenure_under_6_months", "weekend_shifts_per_month", "tenure_months",
+                            "weekend_shifts_per_month"],
+                "value": [1, 7.0, 40.0, 2.0], "reference": [0, 5.0, 20.0, 5.0],
+                "contribution": [0.4, 0.2, 0.3, 0.1]})
+
+    stub = Stub()
+    texts = t._reasons(stub, X, top=3, lang="en", bonus_gate=0.6)
+    assert stub.groups == [["tenure_months", "tenure_under_6_months"]]
+    assert texts[0] == "short tenure (3 months); many weekend shifts (7 a month)"
+    # a long tenure and few weekend shifts push this model up, but are no reason to name
+    assert texts[1] == "nothing beyond the usual for the role"
+
+
 def test_attrition_model_defaults_and_fit_contract():
     from kit.exceptions import NotFittedError
 
