@@ -1894,9 +1894,9 @@ def _feature_column(feature: str, columns: Sequence[str]) -> str:
 
 
 def _reasons(model: Any, X: pd.DataFrame, *, top: int, lang: str, bonus_gate: float) -> list[str]:
-    # nothing in the person's own figures raises the risk above the typical profile: the risk is the usual one
-    # for people like them (mostly the role's own turnover)
-    none = "无突出个人原因（与同类员工一般水平相当）" if lang == "zh" else "nothing beyond the usual for the role"
+    # no value of the person's own raises the score above the typical profile on its own (the typical profile is
+    # the training staff's, not the role's: this must not be read as "usual for the role")
+    none = "无单一突出因素" if lang == "zh" else "no single factor stands out"
     tenure = [c for c in ("tenure_months", "tenure_under_6_months") if c in X.columns]
     groups = [tenure] if len(tenure) == 2 else []   # one fact: occluded apart, each hides the other
     explained = model.explain(X, top=min(max(top * 3, top), X.shape[1]), direction="up", groups=groups)

@@ -710,7 +710,7 @@ def test_reasons_group_tenure_skip_safe_values_and_fall_back():
     assert stub.groups == [["tenure_months", "tenure_under_6_months"]]
     assert texts[0] == "short tenure (3 months); many weekend shifts (7 a month)"
     # a long tenure and few weekend shifts push this model up, but are no reason to name
-    assert texts[1] == "nothing beyond the usual for the role"
+    assert texts[1] == "no single factor stands out"
 
 
 def test_attrition_model_defaults_and_fit_contract():
