@@ -221,7 +221,76 @@ GRADE_LOG = TableSpec(
     sample={"lead_id": "L000001", "at": "2026-09-30", "grade": "A"},
 )
 
-TABLES: dict[str, TableSpec] = {t.name: t for t in (LEADS, FOLLOWUPS, STAFF, KPI, SALES, STOCK, TRAFFIC, GRADE_LOG)}
+ORDERS = TableSpec(
+    name="orders",
+    description="Optional. The order and delivery ledger (订单交车台账 / 销售台账): one row per car ordered, with its "
+                "delivery date once handed over and the income attached to the deal. Feeds the daily, weekly and "
+                "monthly sales summary; the attached-income columns are optional and absent ones are simply not "
+                "shown. Monthly totals should agree with `sales` (the data-health report compares them).",
+    key=("order_id",),
+    columns=(
+        Column("order_id", "str", "Order number or VIN, unique", aliases=("订单编号", "订单号", "销售单号", "车架号", "VIN")),
+        Column("store_id", "str", "Store", aliases=("门店", "门店编号")),
+        Column("ordered_at", "date", "Order date (签单日期)", aliases=("订单日期", "签单日期", "下订日期")),
+        Column("delivered_at", "date", "Delivery date; empty while the car is not yet handed over", nullable=True,
+               aliases=("交车日期", "开票日期")),
+        Column("cancelled_at", "date", "Date the order was cancelled (退订); empty otherwise", required=False,
+               nullable=True, aliases=("退订日期", "取消日期")),
+        Column("consultant_id", "str", "Sales consultant (a staff_id); empty for fleet deals sold by management",
+               nullable=True, aliases=("销售顾问", "顾问编号", "销售顾问编号")),
+        Column("model", "str", "Car model", aliases=("车型",)),
+        Column("sale_type", "str", "retail or fleet (大客户)", required=False, nullable=True,
+               allowed=("retail", "fleet"), aliases=("销售类型", "客户类型")),
+        Column("lead_id", "str", "The lead it came from, when known", required=False, nullable=True,
+               aliases=("客户编号", "线索编号")),
+        Column("gross_profit", "float", "Front-end gross profit on the car, CNY (单车毛利)", required=False,
+               nullable=True, aliases=("单车毛利", "整车毛利")),
+        Column("accessories_income", "float", "Accessories and decoration income, CNY (精品/装饰)", required=False,
+               nullable=True, aliases=("精品收入", "装饰收入", "精品毛利")),
+        Column("insurance_income", "float", "Insurance commission, CNY (保险); empty or 0 = no insurance sold",
+               required=False, nullable=True, aliases=("保险收入", "保险佣金", "保险返佣")),
+        Column("finance_income", "float", "Finance (按揭) fee and commission, CNY; empty or 0 = cash deal",
+               required=False, nullable=True, aliases=("金融收入", "按揭收入", "按揭手续费")),
+        Column("warranty_income", "float", "Extended-warranty income, CNY (延保)", required=False, nullable=True,
+               aliases=("延保收入",)),
+        Column("trade_in", "bool", "The customer traded in a car (置换)", required=False, nullable=True,
+               aliases=("是否置换", "置换")),
+        Column("trade_in_income", "float", "Income from the trade-in (二手车置换收益), CNY", required=False,
+               nullable=True, aliases=("置换收益", "二手车收益")),
+        Column("followup_at", "date", "First call to the customer after delivery (交车回访)", required=False,
+               nullable=True, aliases=("回访日期", "交车回访日期")),
+        Column("customer_name", "str", "Customer name (personal data)", required=False, nullable=True,
+               aliases=("客户姓名", "姓名"), personal=True),
+        Column("phone", "str", "Customer phone (personal data)", required=False, nullable=True,
+               aliases=("联系电话", "手机", "电话"), personal=True),
+    ),
+    sample={"order_id": "O2610001", "store_id": "S1", "ordered_at": "2026-10-02", "delivered_at": "2026-10-09",
+            "consultant_id": "E012", "model": "Aurora", "sale_type": "retail", "lead_id": "L000001",
+            "gross_profit": 6200, "accessories_income": 3800, "insurance_income": 1450, "finance_income": 2200,
+            "warranty_income": 0, "trade_in": False, "followup_at": "2026-10-11"},
+)
+
+TARGETS = TableSpec(
+    name="targets",
+    description="Optional. Monthly sales targets per store, and optionally per car model (long format, like kpi). "
+                "An empty model is the store's target over all models. Metrics: deliveries, orders, gross_profit, "
+                "accessories_income, insurance_income, finance_income, warranty_income, trade_in_income. "
+                "Consultants' own targets come from the kpi table.",
+    key=("month", "store_id", "model", "metric"),
+    columns=(
+        Column("month", "month", "Month, YYYY-MM", aliases=("月份",)),
+        Column("store_id", "str", "Store", aliases=("门店", "门店编号")),
+        Column("model", "str", "Car model; empty = all models of the store", nullable=True, aliases=("车型",)),
+        Column("metric", "str", "What the target is for", aliases=("指标",),
+               allowed=("deliveries", "orders", "gross_profit", "accessories_income", "insurance_income",
+                        "finance_income", "warranty_income", "trade_in_income")),
+        Column("target", "float", "Target value (cars or CNY)", min=0, aliases=("目标", "目标值")),
+    ),
+    sample={"month": "2026-10", "store_id": "S1", "model": None, "metric": "deliveries", "target": 40},
+)
+
+TABLES: dict[str, TableSpec] = {t.name: t for t in (LEADS, FOLLOWUPS, STAFF, KPI, SALES, STOCK, TRAFFIC, GRADE_LOG,
+                                                    ORDERS, TARGETS)}
 
 #: Tables a dealership must provide; the others are optional.
 REQUIRED_TABLES = ("leads", "followups", "staff", "kpi", "sales", "stock")
@@ -240,6 +309,11 @@ VALUE_ALIASES: dict[str, dict[str, str]] = {
     "department": {"销售部": "sales", "销售": "sales", "售后部": "after_sales", "售后": "after_sales",
                    "财务部": "finance", "财务": "finance", "行政部": "admin", "行政": "admin",
                    "市场部": "marketing", "市场": "marketing", "总经办": "management"},
+    "sale_type": {"零售": "retail", "个人": "retail", "大客户": "fleet", "集团客户": "fleet", "批售": "fleet"},
+    "metric": {"交车": "deliveries", "交车台数": "deliveries", "订单": "orders", "订单数": "orders", "毛利": "gross_profit",
+               "精品收入": "accessories_income", "装饰收入": "accessories_income", "保险收入": "insurance_income",
+               "金融收入": "finance_income", "按揭收入": "finance_income", "延保收入": "warranty_income",
+               "置换收益": "trade_in_income"},
     "role": {"销售顾问": "sales_consultant", "展厅经理": "showroom_manager", "销售经理": "sales_manager",
              "网销专员": "dcc_specialist", "dcc专员": "dcc_specialist", "服务顾问": "service_advisor",
              "维修技师": "technician", "技师": "technician", "配件专员": "parts_specialist",
