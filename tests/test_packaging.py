@@ -54,3 +54,16 @@ def test_notebooks_are_committed_without_outputs():
         for cell in nb.cells:
             if cell.cell_type == "code":
                 assert not cell.outputs and cell.execution_count is None, f"{path.name} has outputs"
+
+
+def test_display_catalog_is_complete_and_consistent():
+    """Every catalog entry has both languages (catalog() raises otherwise) and non-empty words."""
+    from kit import i18n
+
+    cat = i18n.catalog()
+    assert cat["labels"] and cat["text"]
+    for part in ("labels", "text"):
+        for key, entry in cat[part].items():
+            assert entry["en"].strip() and entry["zh"].strip(), (part, key)
+    assert i18n.label("walk_in", "zh") == "来店"
+    assert i18n.t("index_title", "zh", month="2026-10") == "月度经营管理报告 — 2026-10"
