@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 
 class KitError(Exception):
     """Base class of every error the kit raises deliberately."""
@@ -29,3 +32,28 @@ class NotFittedError(KitError, RuntimeError):
 
 class InsufficientDataError(KitError, ValueError):
     """There is too little data for an analysis; callers may fall back to a documented simpler method."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about an input file. ``rows`` are row numbers as the user sees them in Excel."""
+
+    file: str
+    column: str | None
+    expected: str
+    found: str
+    rows: tuple[int, ...] = ()
+    severity: str = "error"
+
+    #: at most this many row numbers are printed; the count says how many there are in all
+    MAX_ROWS_LISTED: ClassVar[int] = 8
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.rows:
+            listed = ", ".join(str(r) for r in self.rows[:self.MAX_ROWS_LISTED])
+            more = f" … ({len(self.rows)} rows)" if len(self.rows) > self.MAX_ROWS_LISTED else ""
+            where += f" row{'s' if len(self.rows) > 1 else ''} {listed}{more}"
+        if self.column:
+            where += f", column {self.column}"
+        return f"{where}: {self.expected}; got {self.found}."

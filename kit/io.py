@@ -27,38 +27,15 @@ import numpy as np
 import pandas as pd
 
 from kit import schemas
-from kit.exceptions import DataContractError
+from kit.exceptions import DataContractError, Problem
 from kit.schemas import Column, TableSpec
 
 ENCODINGS = ("utf-8-sig", "gb18030")
 MAX_TITLE_ROWS = 10
-MAX_ROWS_LISTED = 8
 
 TRUE_WORDS = {"true", "t", "yes", "y", "1", "1.0", "是", "有", "√", "✓", "已试驾", "已报价"}
 FALSE_WORDS = {"false", "f", "no", "n", "0", "0.0", "否", "无", "×", "✗", "未试驾", "未报价"}
 EMPTY_WORDS = {"", "nan", "nat", "none", "null", "na", "n/a", "-", "—", "无数据"}
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One finding about an input file. ``rows`` are row numbers as the user sees them in Excel."""
-
-    file: str
-    column: str | None
-    expected: str
-    found: str
-    rows: tuple[int, ...] = ()
-    severity: str = "error"
-
-    def __str__(self) -> str:
-        where = self.file
-        if self.rows:
-            listed = ", ".join(str(r) for r in self.rows[:MAX_ROWS_LISTED])
-            more = f" … ({len(self.rows)} rows)" if len(self.rows) > MAX_ROWS_LISTED else ""
-            where += f" row{'s' if len(self.rows) > 1 else ''} {listed}{more}"
-        if self.column:
-            where += f", column {self.column}"
-        return f"{where}: {self.expected}; got {self.found}."
 
 
 @dataclass
@@ -627,8 +604,8 @@ class ValidationReport:
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(
-            [{"severity": p.severity, "file": p.file, "rows": ", ".join(map(str, p.rows[:MAX_ROWS_LISTED]))
-              + (" …" if len(p.rows) > MAX_ROWS_LISTED else ""), "n_rows": len(p.rows), "column": p.column,
+            [{"severity": p.severity, "file": p.file, "rows": ", ".join(map(str, p.rows[:Problem.MAX_ROWS_LISTED]))
+              + (" …" if len(p.rows) > Problem.MAX_ROWS_LISTED else ""), "n_rows": len(p.rows), "column": p.column,
               "expected": p.expected, "found": p.found} for p in self.problems],
             columns=["severity", "file", "rows", "n_rows", "column", "expected", "found"])
 
