@@ -1,10 +1,8 @@
 """One look for every report: the matplotlib style, a CJK font, and ``plot_*`` helpers that return Figures.
 
-Chinese text needs a font with CJK glyphs; matplotlib's default (DejaVu Sans) has none. :func:`cjk_font` uses a
-system CJK font when one is installed (Noto Sans CJK, Source Han Sans, WenQuanYi, SimHei …) and otherwise the Noto
-Sans CJK SC file that the ``mplfonts`` package ships with the kit's install; it is registered with matplotlib's
-font manager directly (``addfont``), so no font cache rebuild or root access is needed. Latin text stays in
-DejaVu Sans; matplotlib falls back to the CJK font glyph by glyph.
+Chinese text needs a font with CJK glyphs; matplotlib's default (DejaVu Sans) has none. :func:`cjk_font` registers
+the kit's own CJK font (:mod:`kit.fonts`: the same file on every machine, so charts look the same everywhere).
+Latin text stays in DejaVu Sans; matplotlib falls back to the CJK font glyph by glyph.
 
 Helpers follow one signature: ``plot_x(data, *, ax=None, title=None, lang="en", ...) -> Figure``; they only draw
 (the numbers come from the domain modules), never call ``plt.show`` or read files.
@@ -27,45 +25,25 @@ import pandas as pd  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from kit import fonts  # noqa: E402
+
 #: Fixed colour order (colour-blind safe, Okabe–Ito), so a series keeps its colour across reports.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
            "#999999", "#882255")
 TARGET_COLOUR = "#C0392B"
 GOOD, BAD, NEUTRAL = "#2E7D32", "#C62828", "#607D8B"
 
-SYSTEM_CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
-                       "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Microsoft YaHei", "PingFang SC", "SimHei",
-                       "Heiti SC", "Sarasa Gothic SC")
-
-
-def cjk_font_file() -> Path | None:
-    """Path of a CJK font file: the one registered for the charts, or the one mplfonts ships."""
-    family = cjk_font()
-    for entry in font_manager.fontManager.ttflist:
-        if entry.name == family and Path(entry.fname).suffix.lower() in (".otf", ".ttf"):
-            return Path(entry.fname)
-    return None
+def cjk_font_file() -> Path:
+    """The font file Chinese is drawn with (the kit's bundled Noto Sans CJK SC; see :mod:`kit.fonts`)."""
+    return fonts.cjk_font().path
 
 
 @lru_cache(maxsize=1)
 def cjk_font() -> str:
-    """Family name of a font with Chinese glyphs, registered with matplotlib; raises if none can be found."""
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    for family in SYSTEM_CJK_FAMILIES:
-        if family in installed:
-            return family
-    try:
-        import mplfonts
-    except ImportError:  # pragma: no cover - mplfonts is a declared dependency
-        mplfonts = None
-    if mplfonts is not None:
-        font_dir = Path(mplfonts.__file__).parent / "fonts"
-        for file_name in ("NotoSansCJKsc-Regular.otf", "SourceHanSansSC-Regular.otf", "SimHei.ttf"):
-            path = font_dir / file_name
-            if path.is_file():
-                font_manager.fontManager.addfont(str(path))
-                return font_manager.FontProperties(fname=str(path)).get_name()
-    raise RuntimeError("No CJK font found: install the kit's dependencies (mplfonts) or fonts-noto-cjk.")
+    """Family name of the kit's CJK font, registered with matplotlib (no font-cache rebuild or root needed)."""
+    path = cjk_font_file()
+    font_manager.fontManager.addfont(str(path))
+    return font_manager.FontProperties(fname=str(path)).get_name()
 
 
 def use_style() -> None:

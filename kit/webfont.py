@@ -2,7 +2,7 @@
 
 A manager's browser may have no Chinese font (a fresh Linux desktop, a kiosk). The reports stay self-contained and
 offline, so instead of linking a web font the kit subsets the CJK font it already ships for the charts
-(:func:`kit.plots.cjk_font_file`) to exactly the characters in the page, and embeds that subset (typically a few
+(:func:`kit.fonts.cjk_font`, the same file on every machine) to exactly the characters in the page, and embeds that subset (typically a few
 hundred glyphs, tens of kilobytes) as a base64 ``@font-face`` limited by ``unicode-range`` to those characters. The
 stylesheet lists it first: a web font placed after a local font is skipped by Chrome's per-character fallback.
 """
@@ -31,11 +31,9 @@ def font_face_css(characters: str) -> str:
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
-    from kit.plots import cjk_font_file
+    from kit.fonts import cjk_font
 
-    path = cjk_font_file()
-    if path is None:
-        return ""
+    path = cjk_font().path  # raises FontError rather than silently embedding nothing
     options = subset.Options()
     options.flavor = "woff"  # zlib-compressed; woff2 would need brotli
     options.layout_features = ["*"]
