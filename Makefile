@@ -30,8 +30,11 @@ test: $(STAMP)    ## the whole test suite
 bench: $(STAMP)   ## accuracy and speed benchmarks (slow; writes benchmarks/results/)
 	$(BIN)/python benchmarks/run_all.py
 
-lab: $(STAMP)     ## JupyterLab on the notebooks
-	$(BIN)/jupyter lab notebooks/
+# JupyterLab refuses to run as root unless told; pass the flag only when the user really is root
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+lab: $(STAMP)     ## JupyterLab on notebooks/, localhost only (open the URL it prints)
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --ServerApp.ip=127.0.0.1 --no-browser $(ALLOW_ROOT)
 
 validate: $(STAMP)
 	$(BIN)/kit validate --data $(DATA)

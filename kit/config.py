@@ -1,4 +1,9 @@
-"""Paths in one place. Importing this module does nothing else."""
+"""Paths in one place. Importing this module does nothing else.
+
+User paths never depend on the working directory (a notebook's kernel starts in ``notebooks/``, cron in ``/``):
+:func:`data_dir` and :func:`reports_dir` resolve an empty value to the ``KIT_DATA`` / ``KIT_REPORTS`` environment
+variables or the project's own folders, and a relative path against the project root.
+"""
 
 from __future__ import annotations
 
@@ -22,3 +27,22 @@ def cache_dir() -> Path:
     """Writable cache folder (numba's compiled forecasting code, matplotlib's font cache)."""
     base = os.environ.get("KIT_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "dealer-kit"
+
+
+def project_path(path: str | os.PathLike | None, *, env: str, default: Path) -> Path:
+    """An absolute path: ``path`` if absolute; relative to the project root; empty → ``$env`` or ``default``."""
+    text = str(path or "").strip() or os.environ.get(env, "").strip()
+    if not text:
+        return default
+    candidate = Path(text).expanduser()
+    return candidate if candidate.is_absolute() else (PROJECT_ROOT / candidate).resolve()
+
+
+def data_dir(path: str | os.PathLike | None = None) -> Path:
+    """The dealership's data folder: ``path``, else ``$KIT_DATA``, else the sample dealership."""
+    return project_path(path, env="KIT_DATA", default=DATA_SAMPLES_DIR)
+
+
+def reports_dir(path: str | os.PathLike | None = None) -> Path:
+    """The reports folder (earlier months' outputs are read from it): ``path``, else ``$KIT_REPORTS``, else reports/."""
+    return project_path(path, env="KIT_REPORTS", default=REPORTS_DIR)
