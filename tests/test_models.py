@@ -301,7 +301,7 @@ def test_explain_edge_cases(fitted, holdout):
 def test_spline_terms_equal_scikit_learn_splines():
     from sklearn.preprocessing import SplineTransformer
 
-    from kit.models import _RankSplines
+    from kit.models.design import _RankSplines
 
     grid = np.linspace(0.0, 1.0, 201).reshape(-1, 1)  # ranks already in [0, 1]: the rank map is the identity
     reference = SplineTransformer(n_knots=5, degree=3, knots="uniform", include_bias=False).fit(grid)
