@@ -97,6 +97,32 @@ def test_init_stores_parameters_unvalidated():
         TabularClassifier(candidates=("forest",)).fit(frame, y)
 
 
+# The constraints use scikit-learn's private sklearn.utils._param_validation: these cases pin its behaviour, so an
+# upgrade that changes it fails here rather than letting a bad parameter through.
+@pytest.mark.parametrize("params", [
+    {"cv": 1}, {"cv": 2.5}, {"scoring": "accuracy"}, {"calibration": "platt"}, {"isotonic_min_rows": -1},
+    {"max_selection_rows": 49}, {"spline_knots": 1}, {"spline_knots": -2}, {"n_jobs": 0}, {"random_state": -1},
+    {"candidates": ()}, {"candidates": "forest"},
+])
+def test_invalid_parameters_raise_config_error_naming_them(params):
+    frame, y, _ = mixed_frame(60, seed=3)
+    name = next(iter(params))
+    with pytest.raises(ConfigError, match=name):
+        TabularClassifier(**params).fit(frame, y)
+
+
+def test_parameter_constraints_cover_every_parameter_and_accept_the_edges():
+    from sklearn.utils._param_validation import validate_parameter_constraints
+
+    assert set(TabularClassifier._parameter_constraints) == set(TabularClassifier().get_params())
+    for params in ({"cv": 2}, {"spline_knots": 0}, {"spline_knots": 2}, {"n_jobs": None}, {"random_state": None},
+                   {"max_selection_rows": 50}, {"candidates": "hgb"}, {"candidates": ["logistic", "blend"]},
+                   {"isotonic_min_rows": np.int64(0)}):
+        model = TabularClassifier(**params)
+        validate_parameter_constraints(model._parameter_constraints, model.get_params(), caller_name="test")
+        assert model._check_params()  # the candidate names pass too
+
+
 def test_not_fitted_raises_kit_error(mixed):
     frame, _, _ = mixed
     model = TabularClassifier()
