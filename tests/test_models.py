@@ -158,6 +158,7 @@ def test_fit_records_choice(fitted, mixed):
     assert list(model.feature_names_in_) == list(frame.columns)
 
 
+@pytest.mark.slow
 def test_refit_is_deterministic_and_starts_fresh(mixed, holdout, fitted):
     frame, y, _ = mixed
     test = holdout[0]
@@ -170,6 +171,7 @@ def test_refit_is_deterministic_and_starts_fresh(mixed, holdout, fitted):
     assert model.selected_ == fitted.selected_ and model.best_params_ == fitted.best_params_
 
 
+@pytest.mark.slow
 def test_calibration_keeps_the_ranking(mixed, holdout):
     frame, y, _ = mixed
     test = holdout[0]
@@ -343,6 +345,7 @@ def test_global_importance_ranks_planted_feature_first(fitted, holdout):
     assert importance.set_index("feature").loc["noise_number", "importance_mean"] < 0.01
 
 
+@pytest.mark.slow
 def test_probabilities_match_known_true_probabilities():
     # one informative column with a known logistic link, one noise column: estimation error is small, so what
     # remains is calibration
@@ -369,6 +372,7 @@ def test_mixed_table_probabilities_are_close_to_truth(fitted, holdout):
     assert abs(p.mean() - y_test.mean()) < 0.03
 
 
+@pytest.mark.slow
 def test_small_data_uses_sigmoid_and_stays_calibrated():
     frame, y, _ = mixed_frame(300, seed=11)
     test, _, true_p = mixed_frame(2000, seed=12)
