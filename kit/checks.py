@@ -144,12 +144,17 @@ class Problems:
         raise exc
 
 
-def problems_of(exc: BaseException) -> list[Problem]:
-    """The individual problems an error from this module carries (the error itself as one problem otherwise)."""
+def problems_of(exc: BaseException, section: str | None = None) -> list[Problem]:
+    """The individual problems an error carries; an error without them is one problem (its setting path read
+    from the message when it starts with ``section``, as in ``order_plan.service_level: …``)."""
     found = getattr(exc, "problems", None)
     if found:
         return list(found)
-    return [SettingProblem(file="dealer.yml", column=None, expected=str(exc), found="")]
+    text = str(exc)
+    path, sep, rest = text.partition(": ")
+    if section and sep and re.fullmatch(rf"{re.escape(section)}([.\[][\w.\[\]]*)?", path):
+        return [SettingProblem(file="dealer.yml", column=path, expected=rest, found="")]
+    return [SettingProblem(file="dealer.yml", column=None, expected=text, found="")]
 
 
 # --------------------------------------------------------------------------- reading settings
