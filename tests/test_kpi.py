@@ -181,7 +181,7 @@ def test_ahp_weights_are_positive_and_sum_to_one(a):
 
 
 def test_entropy_weights_match_a_hand_computed_example():
-    # 4 consultants (m = 4, k = 1 / ln 4 = 0.721348), DOMAIN.md §3.5 with min-max scaling and 0·ln0 := 0.
+    # 4 consultants (m = 4, k = 1 / ln 4 = 0.721348), docs/DOMAIN.md §3.5 with min-max scaling and 0·ln0 := 0.
     # units_sold 10, 20, 30, 40 -> 0, 1/3, 2/3, 1 -> p = 0, 1/6, 1/3, 1/2
     #   H = (1/6)ln6 + (1/3)ln3 + (1/2)ln2 = 0.298627 + 0.366204 + 0.346574 = 1.011404; e = H/ln4 = 0.729574
     # csi 80, 80, 90, 90 -> 0, 0, 1, 1 -> p = 0, 0, 1/2, 1/2 -> e = ln2/ln4 = 0.5

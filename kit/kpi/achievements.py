@@ -36,7 +36,7 @@ def achievement(actual: Any, target: Any, *, cap: float | Any = 1.2, floor: floa
     ----------
     actual, target : float, array-like or Series
     cap : float or array-like
-        Upper limit (DOMAIN §3.3: 1.0, 1.2 or 2.0).
+        Upper limit (docs/DOMAIN.md §3.3: 1.0, 1.2 or 2.0).
     floor : float
         Lower limit.
     lower_is_better : bool or array-like of bool

@@ -14,7 +14,7 @@ from kit.exceptions import ConfigError, DataContractError, InsufficientDataError
 
 
 def entropy_worksheet(frame: pd.DataFrame, *, cost: Iterable[str] = ()) -> pd.DataFrame:
-    """The entropy weight method step by step (DOMAIN.md §3.5), one row per indicator.
+    """The entropy weight method step by step (docs/DOMAIN.md §3.5), one row per indicator.
 
     Steps: cost indicators become x' = max − x; every column is min-max scaled; p_ij = x_ij ÷ Σ_i x_ij;
     e_j = −(1 ÷ ln m) Σ_i p_ij ln p_ij with 0·ln 0 := 0; d_j = 1 − e_j; w_j = d_j ÷ Σ d_j. A column that is
@@ -80,7 +80,7 @@ def entropy_worksheet(frame: pd.DataFrame, *, cost: Iterable[str] = ()) -> pd.Da
 
 
 def entropy_weights(frame: pd.DataFrame, *, cost: Iterable[str] = ()) -> pd.Series:
-    """Entropy (objective) weights per column, exactly as DOMAIN.md §3.5; see :func:`entropy_worksheet`.
+    """Entropy (objective) weights per column, exactly as docs/DOMAIN.md §3.5; see :func:`entropy_worksheet`.
 
     Returns
     -------

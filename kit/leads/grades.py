@@ -24,7 +24,7 @@ def grade_from_probability(probability: Any, *, settings: LeadSettings | Mapping
 
     A lead is H when its probability reaches the H threshold, else A at the A threshold, else B at the B threshold,
     else C; a missing probability gives N (not graded). When ``expected_days`` (the expected days until the order)
-    is given, a grade also needs its purchase window (DOMAIN §1.1: H within 7 days, A 15, B 30): a lead that is
+    is given, a grade also needs its purchase window (docs/DOMAIN.md §1.1: H within 7 days, A 15, B 30): a lead that is
     likely but slow is moved down to the first grade whose window it fits, C otherwise.
 
     Parameters

@@ -25,7 +25,7 @@ class LostAnalysis:
     steps : DataFrame
         lost_step, lost_leads, share.
     by_channel, by_model : DataFrame
-        channel (model_interest), closed_leads, lost_leads, loss_rate (lost ÷ closed, DOMAIN §2.1 战败率), one
+        channel (model_interest), closed_leads, lost_leads, loss_rate (lost ÷ closed, docs/DOMAIN.md §2.1 战败率), one
         column per lost step, top_reason.
     """
 

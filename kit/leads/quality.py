@@ -139,7 +139,7 @@ def evaluate_holdout(leads: pd.DataFrame, followups: pd.DataFrame, *, as_of: Any
 
     The leads table keeps only each lead's latest grade, which is O or F once the lead closed, so the consultants'
     grades of the closed test leads are known only from a grade log: the grades as recorded before the outcome,
-    e.g. the month-end 意向客户级别状况表 (DOMAIN §1.1). Without one the comparison uses the grades left in the
+    e.g. the month-end 意向客户级别状况表 (docs/DOMAIN.md §1.1). Without one the comparison uses the grades left in the
     table (open leads only) and ``message`` says so.
 
     Parameters

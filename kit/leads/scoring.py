@@ -26,9 +26,9 @@ class LeadScorer(TabularClassifier):
 
     Lead defaults: ``isotonic_min_rows=5000``. The kit grades leads by probability thresholds, so calibration
     matters, and isotonic calibration needs a couple of hundred buyers to be stable: at dealer conversion rates of
-    4–8 % (DOMAIN §1.5) that is about 5,000 rows; below it the two-parameter sigmoid (Platt) map is used. The other
-    parameters keep the parent's defaults (ROC AUC to choose the model, as the call list is a ranking; five inner
-    folds, affordable on a dealership's few thousand leads; one thread).
+    4–8 % (docs/DOMAIN.md §1.5) that is about 5,000 rows; below it the two-parameter sigmoid (Platt) map is used.
+    The other parameters keep the parent's defaults (ROC AUC to choose the model, as the call list is a ranking;
+    five inner folds, affordable on a dealership's few thousand leads; one thread).
 
     Training rows should hold each lead about once (:func:`fit_lead_model` spaces its as-of dates by
     ``snapshot_every_days`` for this): rows of one lead in different inner folds would let the validation grade
@@ -52,7 +52,7 @@ class LeadScorer(TabularClassifier):
 class RuleScorer(ClassifierMixin, BaseEstimator):
     """Transparent points scorer used while there are too few closed leads for a trustworthy model.
 
-    Points per signal (documented, [D]: chosen from DOMAIN §1–2 practice, not fitted):
+    Points per signal (documented, [D]: chosen from docs/DOMAIN.md §1–2 practice, not fitted):
 
     - +3 test drive taken (``test_drive``)
     - +2 price quoted (``quoted``)

@@ -54,7 +54,7 @@ def funnel(leads: pd.DataFrame, *, period: Any, traffic: pd.DataFrame | None = N
     """Showroom funnel for the month and the trailing 12 months: enquiries → registered → test drive → order →
     delivery, each rate with its denominator named, against the targets.
 
-    Rates (DOMAIN §2.1; the denominator of each is in the ``denominator_name`` column):
+    Rates (docs/DOMAIN.md §2.1; the denominator of each is in the ``denominator_name`` column):
 
     * registration_rate = leads registered from walk-ins, calls and online enquiries ÷ enquiries in ``traffic``
       (empty without a traffic table, or when grouping by something traffic does not record);

@@ -19,9 +19,8 @@ from kit.models.design import Design
 
 #: Regularisation strengths tried for the logistic candidate (inverse of the L2 penalty).
 LOGISTIC_CS = tuple(float(c) for c in np.logspace(-3, 2, 6))
-#: The small HistGradientBoosting grid: near-additive shallow trees first, then a default-like one. A learning rate
-#: of 0.05 instead of 0.1 gave the same AUC on the churn benchmark (mean difference < 0.0001 over 15 folds) with
-#: 2.3 times as many trees.
+#: The small HistGradientBoosting grid: near-additive shallow trees first, then a default-like one (why a learning
+#: rate of 0.1: docs/methods/models.md).
 HGB_GRID = (
     {"learning_rate": 0.1, "max_leaf_nodes": 4, "min_samples_leaf": 40, "l2_regularization": 0.0},
     {"learning_rate": 0.1, "max_leaf_nodes": 8, "min_samples_leaf": 40, "l2_regularization": 1.0},
@@ -130,8 +129,8 @@ def blend_weight(p_logistic: np.ndarray, p_hgb: np.ndarray, y: np.ndarray, fold_
 
 
 def logistic_solver(n_columns: int) -> str:
-    """Newton–Cholesky for up to 200 encoded columns (a handful of iterations whatever the row count: 3.4 s
-    against lbfgs's 7.8 s on 200,000 × 142), lbfgs beyond, where the Hessian grows with the square of the width."""
+    """Newton–Cholesky for up to 200 encoded columns (a handful of iterations whatever the row count), lbfgs
+    beyond, where the Hessian grows with the square of the width (timings: docs/methods/models.md)."""
     return "newton-cholesky" if n_columns <= _NEWTON_MAX_COLUMNS else "lbfgs"
 
 

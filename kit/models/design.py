@@ -80,8 +80,8 @@ def _as_labels(values: pd.Series) -> np.ndarray:
 
 class _Levels:
     """Integer codes for one categorical column, like scikit-learn's encoders with ``min_frequency`` and
-    ``max_categories`` but computed with pandas (scikit-learn counts object arrays in Python, which took seconds
-    per column on 200,000 rows).
+    ``max_categories`` but computed with pandas (scikit-learn counts object arrays in Python, which is slow on
+    large tables: docs/methods/models.md).
 
     Levels seen at least :data:`_MIN_FREQUENCY` times are kept, the most frequent first, at most
     :data:`_MAX_CATEGORIES` − 1 of them; the rest share one "infrequent" code, which also takes categories first seen
@@ -111,8 +111,8 @@ class _RankSplines:
     A column is mapped to its training quantile in [0, 1] (tied values share the middle of their quantile range),
     then to ``n_knots + 1`` cubic B-splines on uniform knots over [0, 1]. This equals scikit-learn's
     ``QuantileTransformer`` followed by ``SplineTransformer(knots="uniform", include_bias=False)``, vectorised
-    (those took 11 s on 1,000,000 rows × 7 columns here; this takes about 1 s). Ranks make the knots follow the
-    data and keep outliers from dominating.
+    (about ten times faster: docs/methods/models.md). Ranks make the knots follow the data and keep outliers from
+    dominating.
     """
 
     def __init__(self, n_knots: int):
