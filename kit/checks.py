@@ -41,8 +41,18 @@ class SettingProblem(Problem):
     """A problem with one setting: ``column`` is its path in ``dealer.yml`` (``kpi.profiles.launch``) and
     ``expected`` the sentence saying what is wrong; ``file`` is the settings file."""
 
-    def __str__(self) -> str:
+    @property
+    def text(self) -> str:
+        """The problem without the file: ``kpi.cap: 0.5 is too small; it must be >= 1.``"""
         return f"{self.column}: {self.expected}" if self.column else self.expected
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.text}"
+
+
+def _line(problem: Problem) -> str:
+    """A problem as one line of an error whose caller adds the file (a settings section does not know it)."""
+    return problem.text if isinstance(problem, SettingProblem) else str(problem)
 
 
 @dataclass(frozen=True)
@@ -128,10 +138,11 @@ class Problems:
         return iter(self.items)
 
     def message(self) -> str:
-        """One problem as it is; several under a heading, one per line."""
+        """One problem as it is; several under a heading, one per line (settings problems without the file name,
+        which :func:`kit.settings.parse_settings` adds)."""
         if len(self.items) == 1:
-            return str(self.items[0])
-        return f"{len(self.items)} problems in {self.subject}:\n- " + "\n- ".join(map(str, self.items))
+            return _line(self.items[0])
+        return f"{len(self.items)} problems in {self.subject}:\n- " + "\n- ".join(map(_line, self.items))
 
     def raise_if_any(self) -> None:
         """Raise :attr:`error` listing every problem (on its ``problems``), if there is any."""

@@ -153,10 +153,10 @@ def parse_settings(mapping: Mapping | None, *, source: Path | None = None) -> Se
     if problems:
         located = [replace(p, file=label) for p in problems]
         if len(located) == 1:
-            message = f"{label}: {located[0]}"
+            message = str(located[0])
         else:
             paths = ", ".join(p.column or "?" for p in located[:5]) + (" …" if len(located) > 5 else "")
-            message = f"{label}: {len(located)} problems ({paths}):\n- " + "\n- ".join(map(str, located))
+            message = f"{label}: {len(located)} problems ({paths}):\n- " + "\n- ".join(p.text for p in located)
         exc = ConfigError(message)
         exc.problems = located
         raise exc

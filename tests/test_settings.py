@@ -274,7 +274,7 @@ def test_profiles_not_summing_to_one_give_the_sum():
                                 "units_sold": 0.15},
                      "mature": {"units_sold": 0.5, "gross_profit": 0.6}},
         "stages": [{"from": "2026-01", "stage": "launch"}, {"from": "2026-06", "stage": "mature"}]}})
-    assert [str(p) for p in problems] == [
+    assert [p.text for p in problems] == [
         "kpi.profiles.launch: weights sum to 0.95; they must sum to 1 (±0.001).",
         "kpi.profiles.mature: weights sum to 1.1; they must sum to 1 (±0.001).",
     ]
@@ -286,7 +286,7 @@ def test_a_non_reciprocal_ahp_matrix_names_each_broken_entry():
     _, problems = problems_of({"kpi": {"ahp": {"labels": ["units_sold", "gross_profit", "complaints"],
                                                "matrix": matrix}}})
     assert [p.column for p in problems] == ["kpi.ahp.matrix[1][0]", "kpi.ahp.matrix[2][0]"]
-    assert str(problems[0]) == ("kpi.ahp.matrix[1][0]: not reciprocal: units_sold vs gross_profit is 3 but "
+    assert str(problems[0]) == ("dealer.yml: kpi.ahp.matrix[1][0]: not reciprocal: units_sold vs gross_profit is 3 but "
                                 "gross_profit vs units_sold is 0.5; it must be 1/3 = 0.3333.")
     assert "it must be 1/5 = 0.2." in str(problems[1])
 
@@ -304,7 +304,7 @@ def test_an_unknown_stage_and_invalid_months_are_named():
     ]}})
     assert [p.column for p in problems] == ["kpi.stages[0].from", "kpi.stages[1].to", "kpi.stages[2].stage"]
     assert "got '2026-13'" in str(problems[0]) and "got '26-03'" in str(problems[1])
-    assert str(problems[2]) == ("kpi.stages[2].stage: 'lanch' is not a profile (did you mean 'launch'?); profiles are "
+    assert problems[2].text == ("kpi.stages[2].stage: 'lanch' is not a profile (did you mean 'launch'?); profiles are "
                                 "growth, launch, mature, run_out.")
 
 
@@ -318,7 +318,7 @@ def test_shares_may_be_written_as_percentages():
     assert settings.turnover.annual_targets["sales_consultant"] == 0.6 and settings.turnover.bonus_gate == 0.6
     assert settings.kpi.cap == 1.2 and settings.kpi.profiles["only"] == {"units_sold": 0.7, "gross_profit": 0.3}
     _, problems = problems_of({"leads": {"holdout_share": "60%"}})  # 0.6 is above the 0.5 allowed
-    assert str(problems[0]) == "leads.holdout_share: 0.6 is too large; it must be <= 0.5."
+    assert str(problems[0]) == "dealer.yml: leads.holdout_share: 0.6 is too large; it must be <= 0.5."
 
 
 def test_problems_in_a_file_name_the_file(tmp_path):
