@@ -11,7 +11,7 @@ export NIXTLA_NUMBA_CACHE ?= 1
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.cache/numba
 export MPLCONFIGDIR ?= $(CURDIR)/.cache/matplotlib
 
-.PHONY: install report test bench lab validate samples clean
+.PHONY: install report test test-fast bench lab validate samples clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ report: $(STAMP)  ## run the monthly batch on data_samples/ (MONTH=YYYY-MM DATA=
 
 test: $(STAMP)    ## the whole test suite
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+test-fast: $(STAMP) ## quick feedback: the suite without the tests marked slow (simulations, the end-to-end batch)
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not slow"
 
 bench: $(STAMP)   ## accuracy and speed benchmarks (slow; writes benchmarks/results/)
 	$(BIN)/python benchmarks/run_all.py

@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         table = make_kpi(n_staff, n_months, seed=0)
         source = (f"synthetic, seed 0: {n_staff:,} consultants × {n_months} months × {len(METRICS)} metrics "
                   f"= {len(table):,} rows")
-    prepared = kpi._check_kpi(table)
+    prepared = kpi.table.prepare(table)
     consultant_months = len(prepared.people)
     weights = kpi.profile_for(prepared.months[-1], settings).weights.to_dict()
     profile = weights

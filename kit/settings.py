@@ -2,39 +2,64 @@
 
 The file has one section per concern; each section is owned by the module that uses it and documented there:
 
-========== =========================================== ==========================================
-section    settings class                              documented in
-========== =========================================== ==========================================
-dealer     :class:`DealerInfo` (this module)           name, stores, currency, language, masking
-leads      :class:`kit.leads.LeadSettings`             grade thresholds, cadence, funnel targets
-turnover   :class:`kit.turnover.TurnoverSettings`      formula, targets per role, replacement cost
-kpi        :class:`kit.kpi.KpiSettings`                profiles, stages, gates, caps, bonus, AHP
-order_plan :class:`kit.forecast.OrderPlanSettings`     lead time, stock target, service level
-========== =========================================== ==========================================
+========== =================================================== ==========================================
+section    settings class                                      documented in
+========== =================================================== ==========================================
+dealer     :class:`DealerInfo` (this module)                   name, stores, currency, language, masking
+leads      :class:`kit.leads.settings.LeadSettings`            grade thresholds, cadence, funnel targets
+turnover   :class:`kit.turnover.settings.TurnoverSettings`     formula, targets per role, replacement cost
+kpi        :class:`kit.kpi.settings.KpiSettings`               profiles, stages, gates, caps, bonus, AHP
+order_plan :class:`kit.forecast.settings.OrderPlanSettings`    lead time, stock target, service level
+========== =================================================== ==========================================
 
-A missing section or key takes its documented default. An unknown or ill-typed key raises
-:class:`~kit.exceptions.ConfigError` naming it (``dealer.yml: kpi.profiles.launch: weights sum to 0.95 …``).
-The kit's own example is ``kit/templates/dealer.yml``.
+A missing section or key takes its documented default. :func:`parse_settings` checks every section in one pass
+and raises one :class:`~kit.exceptions.ConfigError` listing every problem, each by its setting path
+(``dealer.yml: kpi.profiles.launch: weights sum to 0.95 …``), with a "did you mean" for a misspelt key; the
+individual problems (:class:`kit.checks.SettingProblem`) are on the error's ``problems``. The kit's own example is
+``kit/templates/dealer.yml``. Importing this module does not import the analyses' heavy libraries.
 """
 
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from kit.checks import Problems, did_you_mean, problems_of, setting_bool, setting_text, unknown_keys
 from kit.config import DEFAULT_SETTINGS_FILE
 from kit.exceptions import ConfigError
+from kit.kpi.settings import KpiSettings
+from kit.leads.settings import LeadSettings
+from kit.turnover.settings import TurnoverSettings
 
-#: section name -> (module, class) that parses it with ``Class.from_mapping(mapping, where=section)``.
-SECTIONS: dict[str, tuple[str, str]] = {
-    "leads": ("kit.leads", "LeadSettings"),
-    "turnover": ("kit.turnover", "TurnoverSettings"),
-    "kpi": ("kit.kpi", "KpiSettings"),
-    "order_plan": ("kit.forecast", "OrderPlanSettings"),
+if TYPE_CHECKING:
+    from kit.forecast.settings import OrderPlanSettings
+
+#: Where ``OrderPlanSettings`` lives: ``kit.forecast.settings`` once the forecast package lands; until then the
+#: single module ``kit.forecast`` (TEMPORARY fallback: drop the second entry after the merge).
+_ORDER_PLAN_MODULES = ("kit.forecast.settings", "kit.forecast")
+
+
+def _order_plan_class() -> type:
+    """``OrderPlanSettings``, imported on first use (the forecast module is the heaviest of the analyses)."""
+    for module in _ORDER_PLAN_MODULES:
+        try:
+            return importlib.import_module(module).OrderPlanSettings
+        except (ImportError, AttributeError):
+            continue
+    raise ImportError(f"OrderPlanSettings not found in {' or '.join(_ORDER_PLAN_MODULES)}.")
+
+
+#: section name -> the settings class that parses it with ``Class.from_mapping(mapping, where=section)``.
+SECTIONS: dict[str, Any] = {
+    "leads": lambda: LeadSettings,
+    "turnover": lambda: TurnoverSettings,
+    "kpi": lambda: KpiSettings,
+    "order_plan": _order_plan_class,
 }
 
 
@@ -56,26 +81,24 @@ class DealerInfo:
     mask_personal_data: bool = True
 
     @classmethod
-    def from_mapping(cls, mapping: dict | None, *, where: str = "dealer") -> "DealerInfo":
+    def from_mapping(cls, mapping: Mapping | None, *, where: str = "dealer") -> "DealerInfo":
+        """Validate the ``dealer:`` mapping; ConfigError listing every problem, each by its path."""
         mapping = dict(mapping or {})
-        known = {"name", "stores", "currency", "language", "mask_personal_data"}
-        unknown = sorted(set(mapping) - known)
-        if unknown:
-            raise ConfigError(f"{where}.{unknown[0]}: unknown setting; known settings are {', '.join(sorted(known))}.")
+        problems = Problems("the dealer settings")
+        unknown_keys(mapping, ("currency", "language", "mask_personal_data", "name", "stores"), where, problems)
         stores = mapping.get("stores", {}) or {}
-        if not isinstance(stores, dict):
-            raise ConfigError(f"{where}.stores: expected a mapping such as {{S1: East store}}; got {stores!r}.")
+        if not isinstance(stores, Mapping):
+            problems.add(f"{where}.stores", f"expected a mapping such as {{S1: East store}}; got {stores!r}.")
+            stores = {}
         language = mapping.get("language", "en")
         if language not in ("en", "zh"):
-            raise ConfigError(f"{where}.language: expected en or zh; got {language!r}.")
-        mask = mapping.get("mask_personal_data", True)
-        if not isinstance(mask, bool):
-            raise ConfigError(f"{where}.mask_personal_data: expected true or false; got {mask!r}.")
-        name = mapping.get("name", cls.name)
-        if not isinstance(name, str) or not name.strip():
-            raise ConfigError(f"{where}.name: expected text; got {name!r}.")
-        return cls(name=name, stores={str(k): str(v) for k, v in stores.items()},
-                   currency=str(mapping.get("currency", "CNY")), language=language, mask_personal_data=mask)
+            problems.add(f"{where}.language", f"expected en or zh; got {language!r}.")
+        mask = setting_bool(mapping.get("mask_personal_data", True), f"{where}.mask_personal_data", problems)
+        name = setting_text(mapping.get("name", cls.name), f"{where}.name", problems, "the dealership's name")
+        currency = setting_text(str(mapping.get("currency", "CNY")), f"{where}.currency", problems, "a currency code")
+        problems.raise_if_any()
+        return cls(name=name, stores={str(k): str(v) for k, v in stores.items()}, currency=currency,
+                   language=language, mask_personal_data=mask)
 
 
 @dataclass(frozen=True)
@@ -83,39 +106,60 @@ class Settings:
     """All of ``dealer.yml``; each attribute is one section's settings object."""
 
     dealer: DealerInfo
-    leads: Any
-    turnover: Any
-    kpi: Any
-    order_plan: Any
+    leads: LeadSettings
+    turnover: TurnoverSettings
+    kpi: KpiSettings
+    order_plan: OrderPlanSettings
     source: Path | None = None
 
     def store_name(self, store_id: str) -> str:
         return self.dealer.stores.get(str(store_id), str(store_id))
 
 
-def _section_class(section: str):
-    module, name = SECTIONS[section]
-    return getattr(importlib.import_module(module), name)
+def parse_settings(mapping: Mapping | None, *, source: Path | None = None) -> Settings:
+    """Validate a parsed ``dealer.yml`` mapping into :class:`Settings`.
 
+    Every section is checked, also after a bad one, so one error lists every problem in the file.
 
-def parse_settings(mapping: dict | None, *, source: Path | None = None) -> Settings:
-    """Validate a parsed ``dealer.yml`` mapping into :class:`Settings`; raises ConfigError naming the setting."""
+    Raises
+    ------
+    ConfigError
+        ``dealer.yml: <path>: <what is wrong>`` for one problem; for several, a first line that counts them and
+        names their paths, then one line per problem.
+        ``problems`` holds each as a :class:`kit.checks.SettingProblem` (``file`` the settings file, ``column``
+        the setting's path).
+    """
     label = source.name if source else "dealer.yml"
     mapping = mapping or {}
-    if not isinstance(mapping, dict):
-        raise ConfigError(f"{label}: expected sections such as 'dealer:' and 'kpi:' at the top; got {type(mapping).__name__}.")
-    unknown = sorted(set(mapping) - {"dealer", *SECTIONS})
-    if unknown:
-        raise ConfigError(f"{label}: {unknown[0]}: unknown section; known sections are dealer, {', '.join(SECTIONS)}.")
-    try:
-        parsed = {"dealer": DealerInfo.from_mapping(mapping.get("dealer"), where="dealer")}
-        for section in SECTIONS:
-            raw = mapping.get(section)
-            if raw is not None and not isinstance(raw, dict):
-                raise ConfigError(f"{section}: expected a mapping of settings; got {raw!r}.")
-            parsed[section] = _section_class(section).from_mapping(raw or {}, where=section)
-    except ConfigError as exc:
-        raise ConfigError(f"{label}: {exc}") from None
+    if not isinstance(mapping, Mapping):
+        raise ConfigError(f"{label}: expected sections such as 'dealer:' and 'kpi:' at the top; got "
+                          f"{type(mapping).__name__}.")
+    known = ("dealer", *SECTIONS)
+    problems = Problems(label)
+    for key in mapping:
+        if key not in known:
+            problems.add(str(key), f"unknown section{did_you_mean(key, known)}; known sections are "
+                                   f"{', '.join(known)}.")
+    parsed: dict[str, Any] = {}
+    for section, read in (("dealer", lambda: DealerInfo), *SECTIONS.items()):
+        raw = mapping.get(section)
+        if raw is not None and not isinstance(raw, Mapping):
+            problems.add(section, f"expected a mapping of settings; got {raw!r}.")
+            continue
+        try:
+            parsed[section] = read().from_mapping(raw or {}, where=section)
+        except ConfigError as exc:
+            problems.extend(problems_of(exc, section))
+    if problems:
+        located = [replace(p, file=label) for p in problems]
+        if len(located) == 1:
+            message = str(located[0])
+        else:
+            paths = ", ".join(p.column or "?" for p in located[:5]) + (" …" if len(located) > 5 else "")
+            message = f"{label}: {len(located)} problems ({paths}):\n- " + "\n- ".join(p.text for p in located)
+        exc = ConfigError(message)
+        exc.problems = located
+        raise exc
     return Settings(**parsed, source=source)
 
 

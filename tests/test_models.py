@@ -97,6 +97,32 @@ def test_init_stores_parameters_unvalidated():
         TabularClassifier(candidates=("forest",)).fit(frame, y)
 
 
+# The constraints use scikit-learn's private sklearn.utils._param_validation: these cases pin its behaviour, so an
+# upgrade that changes it fails here rather than letting a bad parameter through.
+@pytest.mark.parametrize("params", [
+    {"cv": 1}, {"cv": 2.5}, {"scoring": "accuracy"}, {"calibration": "platt"}, {"isotonic_min_rows": -1},
+    {"max_selection_rows": 49}, {"spline_knots": 1}, {"spline_knots": -2}, {"n_jobs": 0}, {"random_state": -1},
+    {"candidates": ()}, {"candidates": "forest"},
+])
+def test_invalid_parameters_raise_config_error_naming_them(params):
+    frame, y, _ = mixed_frame(60, seed=3)
+    name = next(iter(params))
+    with pytest.raises(ConfigError, match=name):
+        TabularClassifier(**params).fit(frame, y)
+
+
+def test_parameter_constraints_cover_every_parameter_and_accept_the_edges():
+    from sklearn.utils._param_validation import validate_parameter_constraints
+
+    assert set(TabularClassifier._parameter_constraints) == set(TabularClassifier().get_params())
+    for params in ({"cv": 2}, {"spline_knots": 0}, {"spline_knots": 2}, {"n_jobs": None}, {"random_state": None},
+                   {"max_selection_rows": 50}, {"candidates": "hgb"}, {"candidates": ["logistic", "blend"]},
+                   {"isotonic_min_rows": np.int64(0)}):
+        model = TabularClassifier(**params)
+        validate_parameter_constraints(model._parameter_constraints, model.get_params(), caller_name="test")
+        assert model._check_params()  # the candidate names pass too
+
+
 def test_not_fitted_raises_kit_error(mixed):
     frame, _, _ = mixed
     model = TabularClassifier()
@@ -132,6 +158,7 @@ def test_fit_records_choice(fitted, mixed):
     assert list(model.feature_names_in_) == list(frame.columns)
 
 
+@pytest.mark.slow
 def test_refit_is_deterministic_and_starts_fresh(mixed, holdout, fitted):
     frame, y, _ = mixed
     test = holdout[0]
@@ -144,6 +171,7 @@ def test_refit_is_deterministic_and_starts_fresh(mixed, holdout, fitted):
     assert model.selected_ == fitted.selected_ and model.best_params_ == fitted.best_params_
 
 
+@pytest.mark.slow
 def test_calibration_keeps_the_ranking(mixed, holdout):
     frame, y, _ = mixed
     test = holdout[0]
@@ -301,7 +329,7 @@ def test_explain_edge_cases(fitted, holdout):
 def test_spline_terms_equal_scikit_learn_splines():
     from sklearn.preprocessing import SplineTransformer
 
-    from kit.models import _RankSplines
+    from kit.models.design import _RankSplines
 
     grid = np.linspace(0.0, 1.0, 201).reshape(-1, 1)  # ranks already in [0, 1]: the rank map is the identity
     reference = SplineTransformer(n_knots=5, degree=3, knots="uniform", include_bias=False).fit(grid)
@@ -317,6 +345,7 @@ def test_global_importance_ranks_planted_feature_first(fitted, holdout):
     assert importance.set_index("feature").loc["noise_number", "importance_mean"] < 0.01
 
 
+@pytest.mark.slow
 def test_probabilities_match_known_true_probabilities():
     # one informative column with a known logistic link, one noise column: estimation error is small, so what
     # remains is calibration
@@ -343,6 +372,7 @@ def test_mixed_table_probabilities_are_close_to_truth(fitted, holdout):
     assert abs(p.mean() - y_test.mean()) < 0.03
 
 
+@pytest.mark.slow
 def test_small_data_uses_sigmoid_and_stays_calibrated():
     frame, y, _ = mixed_frame(300, seed=11)
     test, _, true_p = mixed_frame(2000, seed=12)

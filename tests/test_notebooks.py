@@ -12,6 +12,8 @@ import pytest
 from kit import config
 from kit.runner import available_reports, run_batch
 
+pytestmark = pytest.mark.slow  # the end-to-end batch: `make test` runs it, `make test-fast` leaves it out
+
 EXPECTED = ["data_health", "lead_scoring", "staff_turnover", "kpi_weighting", "sales_forecast"]
 
 

@@ -47,13 +47,14 @@ def test_ci_runs_make_test_and_readme_gives_the_two_commands():
 
 
 def test_notebooks_are_committed_without_outputs():
-    import nbformat
+    import json  # plain JSON: nbformat's schema validation took ten seconds here and checks nothing this test needs
 
-    for path in (ROOT / "notebooks").glob("*.ipynb"):
-        nb = nbformat.read(path, as_version=4)
-        for cell in nb.cells:
-            if cell.cell_type == "code":
-                assert not cell.outputs and cell.execution_count is None, f"{path.name} has outputs"
+    paths = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    assert paths
+    for path in paths:
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] == "code":
+                assert not cell["outputs"] and cell["execution_count"] is None, f"{path.name} has outputs"
 
 
 def test_display_catalog_is_complete_and_consistent():
@@ -67,3 +68,47 @@ def test_display_catalog_is_complete_and_consistent():
             assert entry["en"].strip() and entry["zh"].strip(), (part, key)
     assert i18n.label("walk_in", "zh") == "来店"
     assert i18n.t("index_title", "zh", month="2026-10") == "月度经营管理报告 — 2026-10"
+
+
+# --------------------------------------------------------------------------- the package's shape
+
+
+HEAVY = ("sklearn", "lifelines", "statsforecast")
+
+
+def test_settings_and_packages_import_without_the_heavy_libraries():
+    """In a fresh interpreter, importing each of these after the others leaves the heavy libraries unloaded."""
+    import os
+    import subprocess
+    import sys
+
+    modules = ("kit.checks", "kit.leads.settings", "kit.turnover.settings", "kit.kpi.settings", "kit.settings",
+               "kit.leads", "kit.kpi", "kit.turnover", "kit.models")
+    code = ("import importlib, sys\n"
+            f"for m in {modules!r}:\n"
+            "    importlib.import_module(m)\n"
+            f"    print(m, [h for h in {HEAVY!r} if h in sys.modules])\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.stdout.splitlines() == [f"{m} []" for m in modules]
+
+
+def test_every_re_exported_name_is_what_it_was_before_the_split():
+    """After every submodule is imported, no function is shadowed by a module of the same name (kpi.bonus …)."""
+    import importlib
+    import pkgutil
+    import types
+
+    for package in ("kit.leads", "kit.kpi", "kit.turnover", "kit.models"):
+        pkg = importlib.import_module(package)
+        modules = {m.name for m in pkgutil.iter_modules(pkg.__path__)}
+        for name in modules:
+            importlib.import_module(f"{package}.{name}")
+        for name in pkg.__all__:
+            value = getattr(pkg, name)
+            assert (name in modules) == isinstance(value, types.ModuleType), f"{package}.{name}"
+    from kit import kpi, leads, turnover
+
+    assert callable(kpi.bonus) and callable(kpi.scorecard) and callable(kpi.achievement)
+    assert callable(leads.funnel) and callable(turnover.at_risk)
+    assert {"fit_lead_model", "score_open_leads", "evaluate_holdout", "funnel", "LeadSettings"} <= set(leads.__all__)

@@ -197,3 +197,134 @@ def test_a_file_overrides_only_what_it_sets(tmp_path):
     assert settings.kpi.profiles["mature"] == {"units_sold": 0.5, "gross_profit": 0.5}
     assert settings.dealer == DealerInfo()
     assert settings.leads.conversion_window_days == 90
+
+
+# --------------------------------------------------------------------------- every problem in one pass (issue 11)
+
+
+def problems_of(mapping: dict) -> tuple[str, list]:
+    with pytest.raises(ConfigError) as info:
+        parse_settings(mapping)
+    return str(info.value), info.value.problems
+
+
+def test_every_problem_of_every_section_is_reported_in_one_pass():
+    message, problems = problems_of({
+        "dealer": {"language": "fr"},
+        "leads": {"min_conversions": "many"},
+        "turnover": {"formula": "per_year"},
+        "kpi": {"cap": 0.5},
+        "order_plan": {"service_level": 1.5},
+    })
+    paths = [p.column for p in problems]
+    assert paths == ["dealer.language", "leads.min_conversions", "turnover.formula", "kpi.cap",
+                     "order_plan.service_level"]
+    first = message.splitlines()[0]
+    assert first == ("dealer.yml: 5 problems (dealer.language, leads.min_conversions, turnover.formula, kpi.cap, "
+                     "order_plan.service_level):")
+    assert len(message.splitlines()) == 6
+    assert all(p.file == "dealer.yml" for p in problems)
+
+
+def test_several_problems_within_one_section_are_all_reported():
+    _, problems = problems_of({"leads": {"conversion_window_days": 0, "holdout_share": 0.9,
+                                         "grade_thresholds": {"H": 1.5}, "funnel_targets": {"order_rate": 2}}})
+    assert [p.column for p in problems] == ["leads.conversion_window_days", "leads.grade_thresholds.H",
+                                            "leads.funnel_targets.order_rate", "leads.holdout_share"]
+
+
+@pytest.mark.parametrize("mapping, path, hint", [
+    ({"kpis": {}}, "kpis", "did you mean 'kpi'?"),
+    ({"dealer": {"langauge": "zh"}}, "dealer.langauge", "did you mean 'language'?"),
+    ({"leads": {"conversion_windw_days": 60}}, "leads.conversion_windw_days",
+     "did you mean 'conversion_window_days'?"),
+    ({"turnover": {"formulas": "start_headcount"}}, "turnover.formulas", "did you mean 'formula'?"),
+    ({"turnover": {"replacement_cost_cny": {"default": {"trainig": 5}}}},
+     "turnover.replacement_cost_cny.default.trainig", "did you mean 'training'?"),
+    ({"kpi": {"bonus": {"base_cyn": 100}}}, "kpi.bonus.base_cyn", "did you mean 'base_cny'?"),
+    ({"leads": {"funnel_targets": {"order_rat": 0.1}}}, "leads.funnel_targets.order_rat", "did you mean 'order_rate'?"),
+])
+def test_a_misspelt_key_gets_a_did_you_mean(mapping, path, hint):
+    message, problems = problems_of(mapping)
+    assert [p.column for p in problems] == [path]
+    assert message.startswith(f"dealer.yml: {path}: unknown ")
+    assert hint in message
+
+
+@pytest.mark.parametrize("section, mapping, path, found", [
+    ("kpi", {"cap": "high"}, "kpi.cap", "'high'"),
+    ("kpi", {"lower_is_better": "complaints"}, "kpi.lower_is_better", "'complaints'"),
+    ("leads", {"min_conversions": [100]}, "leads.min_conversions", "[100]"),
+    ("leads", {"grade_thresholds": [0.5, 0.3]}, "leads.grade_thresholds", "[0.5, 0.3]"),
+    ("turnover", {"key_roles": "sales_manager"}, "turnover.key_roles", "'sales_manager'"),
+    ("turnover", {"risk_horizon_months": 2.5}, "turnover.risk_horizon_months", "2.5"),
+    ("dealer", {"mask_personal_data": "no"}, "dealer.mask_personal_data", "'no'"),
+])
+def test_a_wrong_type_names_the_setting_and_what_was_found(section, mapping, path, found):
+    message, problems = problems_of({section: mapping})
+    assert [p.column for p in problems] == [path]
+    assert message.startswith(f"dealer.yml: {path}: expected ")
+    assert message.endswith(f"got {found}.")
+
+
+def test_profiles_not_summing_to_one_give_the_sum():
+    # 0.30 + 0.30 + 0.20 + 0.15 = 0.95, and 0.5 + 0.6 = 1.1: both profiles are named, each with its sum
+    _, problems = problems_of({"kpi": {
+        "profiles": {"launch": {"new_customers": 0.30, "new_model_units": 0.30, "display_score": 0.20,
+                                "units_sold": 0.15},
+                     "mature": {"units_sold": 0.5, "gross_profit": 0.6}},
+        "stages": [{"from": "2026-01", "stage": "launch"}, {"from": "2026-06", "stage": "mature"}]}})
+    assert [p.text for p in problems] == [
+        "kpi.profiles.launch: weights sum to 0.95; they must sum to 1 (±0.001).",
+        "kpi.profiles.mature: weights sum to 1.1; they must sum to 1 (±0.001).",
+    ]
+
+
+def test_a_non_reciprocal_ahp_matrix_names_each_broken_entry():
+    # a_12 = 3 but a_21 = 0.5 (3 × 0.5 = 1.5), a_13 = 5 but a_31 = 0.25 (1.25); a_23 = 2 and a_32 = 1/2 are fine
+    matrix = [[1, 3, 5], [0.5, 1, 2], [0.25, "1/2", 1]]
+    _, problems = problems_of({"kpi": {"ahp": {"labels": ["units_sold", "gross_profit", "complaints"],
+                                               "matrix": matrix}}})
+    assert [p.column for p in problems] == ["kpi.ahp.matrix[1][0]", "kpi.ahp.matrix[2][0]"]
+    assert str(problems[0]) == ("dealer.yml: kpi.ahp.matrix[1][0]: not reciprocal: units_sold vs gross_profit is 3 but "
+                                "gross_profit vs units_sold is 0.5; it must be 1/3 = 0.3333.")
+    assert "it must be 1/5 = 0.2." in str(problems[1])
+
+
+def test_a_reciprocal_ahp_matrix_written_with_fractions_passes():
+    settings = parse_settings({"kpi": {"ahp": {"labels": ["a", "b"], "matrix": [[1, 3], ["1/3", 1]]}}})
+    assert settings.kpi.ahp["*"].matrix == ((1.0, 3.0), (1 / 3, 1.0))
+
+
+def test_an_unknown_stage_and_invalid_months_are_named():
+    _, problems = problems_of({"kpi": {"stages": [
+        {"from": "2026-13", "stage": "growth"},
+        {"from": "2026-01", "to": "26-03", "stage": "launch"},
+        {"from": "2026-06", "stage": "lanch"},
+    ]}})
+    assert [p.column for p in problems] == ["kpi.stages[0].from", "kpi.stages[1].to", "kpi.stages[2].stage"]
+    assert "got '2026-13'" in str(problems[0]) and "got '26-03'" in str(problems[1])
+    assert problems[2].text == ("kpi.stages[2].stage: 'lanch' is not a profile (did you mean 'launch'?); profiles are "
+                                "growth, launch, mature, run_out.")
+
+
+def test_shares_may_be_written_as_percentages():
+    settings = parse_settings({
+        "leads": {"holdout_share": "25%", "funnel_targets": {"order_rate": "15%"}},
+        "turnover": {"annual_targets": {"sales_consultant": "60%"}, "bonus_gate": "60 %"},
+        "kpi": {"cap": "120%", "profiles": {"only": {"units_sold": "70%", "gross_profit": "30%"}}},
+    })
+    assert settings.leads.holdout_share == 0.25 and settings.leads.funnel_targets["order_rate"] == 0.15
+    assert settings.turnover.annual_targets["sales_consultant"] == 0.6 and settings.turnover.bonus_gate == 0.6
+    assert settings.kpi.cap == 1.2 and settings.kpi.profiles["only"] == {"units_sold": 0.7, "gross_profit": 0.3}
+    _, problems = problems_of({"leads": {"holdout_share": "60%"}})  # 0.6 is above the 0.5 allowed
+    assert str(problems[0]) == "dealer.yml: leads.holdout_share: 0.6 is too large; it must be <= 0.5."
+
+
+def test_problems_in_a_file_name_the_file(tmp_path):
+    path = write_yaml(tmp_path, "dealer:\n  langauge: zh\nkpi:\n  cap: 0.5\n", name="north_store.yml")
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    assert str(info.value).startswith("north_store.yml: 2 problems (dealer.langauge, kpi.cap):")
+    assert [(p.file, p.column) for p in info.value.problems] == [("north_store.yml", "dealer.langauge"),
+                                                                  ("north_store.yml", "kpi.cap")]

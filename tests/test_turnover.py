@@ -7,6 +7,8 @@ import pandas as pd
 import pytest
 
 from kit import turnover as t
+from kit.turnover.drivers import _counting_process
+from kit.turnover.reasons import _reason_text, reasons_in_words
 from kit.exceptions import ConfigError, DataContractError, InsufficientDataError
 
 DPM = 365.25 / 12  # days per month used for tenures
@@ -401,13 +403,13 @@ def test_training_set_keeps_observed_labels_only():
 
 @pytest.mark.parametrize("change, words", [
     (lambda s: s.assign(leave_date=s["leave_date"].where(s["staff_id"] != "B", pd.Timestamp("2023-01-01"))),
-     ["'B'", "leave_date", "on or after hire_date"]),
+     ["row 3 (staff_id B)", "leave_date", "on or after hire_date"]),
     (lambda s: s.assign(leave_type=s["leave_type"].where(s["staff_id"] != "D", None)),
-     ["'D'", "leave_type", "voluntary or involuntary"]),
+     ["row 5 (staff_id D)", "leave_type", "voluntary or involuntary"]),
     (lambda s: pd.concat([s, s[s["staff_id"] == "C"]]).reset_index(drop=True),
-     ["'C'", "staff_id", "only once"]),
+     ["rows 4, 9 (staff_id C, C)", "staff_id", "only once"]),
     (lambda s: s.assign(leave_type=s["leave_type"].where(s["staff_id"] != "B", "fired")),
-     ["'B'", "leave_type", "'fired'"]),
+     ["row 3 (staff_id B)", "leave_type", "'fired'"]),
     (lambda s: s.drop(columns="hire_date"), ["missing column", "hire_date"]),
 ])
 def test_bad_rosters_raise_naming_the_rows(change, words):
@@ -517,6 +519,7 @@ def holdout(dealerships):
     return fitted, pd.concat(scored, ignore_index=True)
 
 
+@pytest.mark.slow
 def test_model_beats_tenure_alone_on_later_months(holdout):
     from sklearn.metrics import roc_auc_score
 
@@ -528,6 +531,7 @@ def test_model_beats_tenure_alone_on_later_months(holdout):
     assert model_auc > 0.65
 
 
+@pytest.mark.slow
 def test_training_never_sees_outcomes_after_the_origin(holdout, dealership):
     staff, _ = dealership
     fitted, _ = holdout
@@ -541,6 +545,7 @@ def test_training_never_sees_outcomes_after_the_origin(holdout, dealership):
     assert (leave <= pd.Timestamp("2025-07-31")).all()
 
 
+@pytest.mark.slow
 def test_model_recovers_planted_driver_signs(holdout):
     model, training = holdout[0][0, "2026-04"]
     X, _ = t.attrition_xy(training)
@@ -580,6 +585,7 @@ PLANTED_DIRECTIONS = {
 }
 
 
+@pytest.mark.slow
 def test_cox_drivers_recover_every_planted_person_level_driver(pooled_drivers):
     drivers = pooled_drivers
     assert {"driver", "hazard_ratio", "ci_lower", "ci_upper", "p_value", "effect"} <= set(drivers.reset_index())
@@ -602,6 +608,7 @@ def test_cox_drivers_recover_every_planted_person_level_driver(pooled_drivers):
     assert drivers.loc["tenure_months", "effect"] == "unclear"
 
 
+@pytest.mark.slow
 def test_cox_drivers_labels_and_a_coarse_training_set(dealership):
     staff, kpi = dealership
     training = t.driver_training_set(staff, kpi, as_of="2026-10", span_months=24)
@@ -627,7 +634,7 @@ def test_counting_process_intervals_by_hand():
         "left_within_horizon": [0.0, 1.0, 0.0, 0.0, 0.0],
         "months_until_leaving": [np.nan, 10 / t.DAYS_PER_MONTH, np.nan, np.nan, np.nan],
     })
-    cp = t._counting_process(training)
+    cp = _counting_process(training)
     jan, feb = 0.0, 28 / t.DAYS_PER_MONTH          # month ends 31 Jan and 28 Feb
     assert cp["_start"].tolist() == pytest.approx([jan, feb, jan, feb, feb])
     assert cp["_stop"].tolist() == pytest.approx([feb, feb + 10 / t.DAYS_PER_MONTH, feb, feb + 31 / t.DAYS_PER_MONTH,
@@ -635,9 +642,10 @@ def test_counting_process_intervals_by_hand():
     assert cp["_event"].tolist() == [0, 1, 0, 0, 0]
     # a leaver on the last day of the next month is an event of that interval, not lost to rounding
     last_day = training.assign(months_until_leaving=[np.nan, 31 / t.DAYS_PER_MONTH, np.nan, np.nan, np.nan])
-    assert t._counting_process(last_day)["_event"].tolist() == [0, 1, 0, 0, 0]
+    assert _counting_process(last_day)["_event"].tolist() == [0, 1, 0, 0, 0]
 
 
+@pytest.mark.slow
 def test_drivers_refuse_unusable_training_sets(dealership):
     staff, kpi = dealership
     training = t.driver_training_set(staff, kpi, as_of="2026-10", span_months=12)
@@ -653,6 +661,7 @@ def test_drivers_refuse_unusable_training_sets(dealership):
         t.driver_training_set(staff, kpi, as_of="2026-10", span_months=0)
 
 
+@pytest.mark.slow
 def test_at_risk_list_masks_names_and_writes_reasons(holdout, dealership):
     staff, kpi = dealership
     model, _ = holdout[0][0, "2026-04"]
@@ -669,25 +678,25 @@ def test_at_risk_list_masks_names_and_writes_reasons(holdout, dealership):
 
 
 def test_reason_texts():
-    assert t._reason_text("tenure_months", 4.6, 30.0, "en", 0.6) == "short tenure (4 months)"
-    assert t._reason_text("tenure_months", 4.6, 30.0, "zh", 0.6) == "入职仅4个月"
-    assert t._reason_text("achievement_change", -0.3, 0.0, "en", 0.6) == "KPI achievement falling (-30 pp)"
-    assert (t._reason_text("gate_misses_last_6_months", 3, 0, "en", 0.6)
+    assert _reason_text("tenure_months", 4.6, 30.0, "en", 0.6) == "short tenure (4 months)"
+    assert _reason_text("tenure_months", 4.6, 30.0, "zh", 0.6) == "入职仅4个月"
+    assert _reason_text("achievement_change", -0.3, 0.0, "en", 0.6) == "KPI achievement falling (-30 pp)"
+    assert (_reason_text("gate_misses_last_6_months", 3, 0, "en", 0.6)
             == "missed the 60 % volume gate 3 of the last 6 months")
-    assert t._reason_text("gate_misses_last_6_months", 3, 0, "zh", 0.6) == "近6个月有3个月销量未达60%门槛"
-    assert t._reason_text("manager_left_last_3_months", 1, 0, "en", 0.6) == "manager left recently"
-    assert t._reason_text("weekend_shifts_per_month", 7, 5.0, "en", 0.6) == "many weekend shifts (7 a month)"
-    assert t._reason_text("base_pay_cny", 3400, 3800.0, "en", 0.6) == "low base pay (3,400 CNY)"
+    assert _reason_text("gate_misses_last_6_months", 3, 0, "zh", 0.6) == "近6个月有3个月销量未达60%门槛"
+    assert _reason_text("manager_left_last_3_months", 1, 0, "en", 0.6) == "manager left recently"
+    assert _reason_text("weekend_shifts_per_month", 7, 5.0, "en", 0.6) == "many weekend shifts (7 a month)"
+    assert _reason_text("base_pay_cny", 3400, 3800.0, "en", 0.6) == "low base pay (3,400 CNY)"
     # values on the safe side of a known direction, and missing KPI data, are no reason a manager can act on
-    assert t._reason_text("gate_misses_last_6_months", np.nan, 0, "en", 0.6) is None
-    assert t._reason_text("tenure_months", 53.0, 30.0, "en", 0.6) is None
-    assert t._reason_text("achievement_change", 0.4, 0.0, "en", 0.6) is None
-    assert t._reason_text("gate_misses_last_6_months", 0, 1, "en", 0.6) is None
-    assert t._reason_text("manager_left_last_3_months", 0, 0, "en", 0.6) is None
-    assert t._reason_text("weekend_shifts_per_month", 3, 5.0, "en", 0.6) is None
-    assert t._reason_text("base_pay_cny", 5000, 3800.0, "en", 0.6) is None
-    assert t._reason_text("training_hours", 44, 24.0, "en", 0.6) is None
-    assert t._reason_text("role", "dcc_specialist", None, "en", 0.6) == "role: DCC specialist"
+    assert _reason_text("gate_misses_last_6_months", np.nan, 0, "en", 0.6) is None
+    assert _reason_text("tenure_months", 53.0, 30.0, "en", 0.6) is None
+    assert _reason_text("achievement_change", 0.4, 0.0, "en", 0.6) is None
+    assert _reason_text("gate_misses_last_6_months", 0, 1, "en", 0.6) is None
+    assert _reason_text("manager_left_last_3_months", 0, 0, "en", 0.6) is None
+    assert _reason_text("weekend_shifts_per_month", 3, 5.0, "en", 0.6) is None
+    assert _reason_text("base_pay_cny", 5000, 3800.0, "en", 0.6) is None
+    assert _reason_text("training_hours", 44, 24.0, "en", 0.6) is None
+    assert _reason_text("role", "dcc_specialist", None, "en", 0.6) == "role: DCC specialist"
     assert t.mask_name("张小明") == "张**" and t.mask_name("李娜") == "李*"
 
 
@@ -706,7 +715,7 @@ def test_reasons_group_tenure_skip_safe_values_and_fall_back():
                 "contribution": [0.4, 0.2, 0.3, 0.1]})
 
     stub = Stub()
-    texts = t._reasons(stub, X, top=3, lang="en", bonus_gate=0.6)
+    texts = reasons_in_words(stub, X, top=3, lang="en", bonus_gate=0.6)
     assert stub.groups == [["tenure_months", "tenure_under_6_months"]]
     assert texts[0] == "short tenure (3 months); many weekend shifts (7 a month)"
     # a long tenure and few weekend shifts push this model up, but are no reason to name

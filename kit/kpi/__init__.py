@@ -1,0 +1,48 @@
+"""KPI weighting: the monthly scorecard, stage profiles, gates and bonuses, AHP and entropy weights, ranking stability.
+
+================ ==========================================================================================
+module           concern
+================ ==========================================================================================
+``settings``     :class:`KpiSettings`, the ``kpi:`` section of ``dealer.yml`` and its defaults;
+                 :func:`check_against_data`
+``table``        the kpi table (month × person × metric), validated once
+``achievements`` :func:`achievement`, :func:`achievement_matrix`: actual ÷ target, floored and capped
+``ahp``          :func:`ahp_weights` (:class:`AhpResult`): weights from pairwise judgements, Saaty's CR
+``entropy``      :func:`entropy_weights`, :func:`entropy_worksheet`, :func:`combine_weights`
+``weights``      :func:`profile_for`, :func:`resolve_weights`, :func:`weight_table`, :func:`profile_ahp`
+``scores``       :func:`scorecard`: achievements × weights → total score and rank
+``gates``        :func:`apply_gates`: who loses or has cut bonus, and why
+``payout``       :func:`bonus`: the bonus sheet and the rule that decided each amount
+``stability``    :func:`compare_profiles`, :func:`rank_stability` (:class:`RankStability`)
+================ ==========================================================================================
+
+Every function takes data and returns a new plain DataFrame (or a small result object of DataFrames); nothing is
+printed and no argument is changed. How the scores, gates, weights and bonus are computed: ``docs/methods/kpi.md``;
+practice and sources: ``docs/DOMAIN.md`` §3. Names load on first use.
+
+>>> from kit import kpi
+>>> card = kpi.scorecard(kpi_table, settings=settings.kpi)        # doctest: +SKIP
+>>> sheet = kpi.bonus(kpi_table, settings=settings.kpi, card=card)  # doctest: +SKIP
+"""
+
+import lazy_loader as _lazy
+
+__getattr__, __dir__, __all__ = _lazy.attach(
+    __name__,
+    submodules=["achievements", "ahp", "entropy", "gates", "payout", "scores", "settings", "stability", "table",
+                "weights"],
+    submod_attrs={
+        "settings": ["DEFAULT_SETTINGS", "WEIGHT_TOLERANCE", "AhpJudgements", "BonusRules", "Gate", "KpiSettings",
+                     "StageRule", "check_against_data"],
+        "table": ["KPI_COLUMNS", "check_kpi_table"],
+        "achievements": ["achievement", "achievement_matrix"],
+        "ahp": ["CR_THRESHOLD", "RANDOM_INDEX", "RECIPROCAL_TOLERANCE", "AhpResult", "InconsistentJudgementsError",
+                "ahp_weights"],
+        "entropy": ["combine_weights", "entropy_weights", "entropy_worksheet"],
+        "weights": ["Profile", "profile_ahp", "profile_for", "resolve_weights", "weight_table"],
+        "scores": ["scorecard"],
+        "gates": ["apply_gates"],
+        "payout": ["bonus"],
+        "stability": ["RankStability", "compare_profiles", "rank_stability"],
+    },
+)

@@ -1,0 +1,43 @@
+"""Staff turnover (离职率): rates against target, new-hire loss, tenure survival, who is at risk, why, and the cost.
+
+============== ==========================================================================================
+module         concern
+============== ==========================================================================================
+``settings``   :class:`TurnoverSettings`, the ``turnover:`` section of ``dealer.yml``
+``inputs``     :func:`check_staff`, :func:`check_kpi`: the roster and KPI table checked once; months and groups
+``rates``      :func:`turnover_rates`, :func:`trailing_rates`: hires, leavers, headcounts and rates per period
+``targets``    :func:`compare_with_targets`, :func:`label_staff_group`, :func:`headline_table`
+``newhires``   :func:`new_hire_loss`: each hiring cohort's loss within 90 days and a year
+``survival``   :func:`tenure_survival` (:class:`TenureSurvival`): Kaplan–Meier tenure curves
+``attrition``  :func:`build_attrition_frame`, :func:`build_training_set`, :func:`attrition_xy`: the model's rows
+``atrisk``     :class:`AttritionModel`, :func:`fit_attrition_model`, :func:`at_risk`: who is likely to leave
+``reasons``    why a person is at risk, in words
+``drivers``    :func:`driver_training_set`, :func:`attrition_drivers`: a Cox model's hazard ratios
+``cost``       :func:`turnover_cost`: leavers × replacement cost per role
+============== ==========================================================================================
+
+Frames in, plain DataFrames out; no function changes its arguments. Formulas, boundary dates and bad-input
+handling: ``docs/methods/turnover.md``; practice and sources: ``docs/DOMAIN.md`` §4. Names load on first use, so
+``import kit.turnover.settings`` imports neither scikit-learn nor lifelines.
+"""
+
+import lazy_loader as _lazy
+
+__getattr__, __dir__, __all__ = _lazy.attach(
+    __name__,
+    submodules=["atrisk", "attrition", "cost", "drivers", "inputs", "newhires", "rates", "reasons", "settings",
+                "survival", "targets"],
+    submod_attrs={
+        "settings": ["ANNUAL_METHODS", "DEFAULT_KEY_ROLES", "FORMULAS", "ReplacementCost", "TurnoverSettings"],
+        "inputs": ["DAYS_PER_MONTH", "STAFF_COLUMNS", "check_kpi", "check_staff"],
+        "rates": ["trailing_rates", "turnover_rates"],
+        "targets": ["compare_with_targets", "headline_table", "label_staff_group"],
+        "newhires": ["new_hire_loss"],
+        "survival": ["TenureSurvival", "tenure_survival"],
+        "attrition": ["ATTRITION_LABEL", "ATTRITION_META", "attrition_xy", "build_attrition_frame",
+                      "build_training_set", "training_as_of_months"],
+        "atrisk": ["AttritionModel", "at_risk", "fit_attrition_model", "mask_name"],
+        "drivers": ["attrition_drivers", "driver_training_set"],
+        "cost": ["turnover_cost"],
+    },
+)
