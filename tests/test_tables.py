@@ -141,6 +141,7 @@ def test_page_outputs_are_made_safe():
         "application/javascript": "alert(3)"}}
     html = safe_output(nbformat.from_dict(hostile))["data"]["text/html"]
     assert "onerror" not in html and 'src="x"' not in html and "onclick" not in html and "<script" not in html
+    assert html.count("<img") == 1, "an image from elsewhere is dropped, not left broken"
     assert 'src="data:image/png;base64,AA=="' in html and 'data-v="1"' in html and "javascript:" not in html
     md = safe_output(nbformat.from_dict({"output_type": "execute_result", "metadata": {}, "execution_count": 1,
                                          "data": {"text/markdown": "<img src=x onerror=alert(1)> **b**"}}))

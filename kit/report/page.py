@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import re
 from pathlib import Path
 
 from nbconvert.preprocessors import Preprocessor
@@ -33,6 +34,7 @@ HTML_TAGS = frozenset({
     "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "mark",
     "ol", "p", "pre", "s", "small", "span", "strong", "style", "sub", "summary", "sup", "table", "tbody", "td",
     "tfoot", "th", "thead", "tr", "u", "ul"})
+_IMG_WITHOUT_SOURCE = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")  # what is left of an image from elsewhere
 _GENERAL_ATTRIBUTES = frozenset({"class", "id", "role", "tabindex", "title", "lang", "dir", "colspan", "rowspan",
                                  "scope", "border", "align", "valign", "style", "open", "start"})
 
@@ -62,7 +64,7 @@ def _allowed_attribute(tag: str, name: str, value: str) -> bool:
 
 def clean_html(markup: str) -> str:
     """``markup`` with no script, event handler, harmful link or external image left (text is kept)."""
-    return _cleaner().clean(markup)
+    return _IMG_WITHOUT_SOURCE.sub("", _cleaner().clean(markup))
 
 
 @functools.lru_cache(maxsize=1)
