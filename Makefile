@@ -24,7 +24,8 @@ install: $(STAMP)
 report: $(STAMP)  ## run the monthly batch on data_samples/ (MONTH=YYYY-MM DATA=dir OUT=dir to change)
 	$(BIN)/kit report --month $(MONTH) --data $(DATA) --out $(OUT) --workers 2
 
-test: $(STAMP)    ## the whole test suite
+test: $(STAMP)    ## the whole test suite (installs Debian's chromium for the browser tests when it can)
+	tools/ensure-chromium.sh
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 test-fast: $(STAMP) ## quick feedback: the suite without the tests marked slow (simulations, the end-to-end batch)

@@ -1,11 +1,27 @@
 #!/usr/bin/env bash
 # Render an HTML report to PNG with headless Chromium (for reviewing reports and the README screenshots).
-# usage: tools/screenshot.sh page.html out.png [width] [height]
+# usage: tools/screenshot.sh [--width W] [--height H] page.html out.png [W] [H]
+#   --width 390 shows the page as on a phone (390 CSS pixels wide); the default is a 1280-pixel laptop screen.
+#   The height is how much of the page is captured (default 2400).
 set -euo pipefail
-page=$(realpath "$1"); out=$(realpath -m "$2"); w=${3:-1280}; h=${4:-2400}
+w=1280; h=2400; args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --width) w=$2; shift 2 ;;
+    --width=*) w=${1#*=}; shift ;;
+    --height) h=$2; shift 2 ;;
+    --height=*) h=${1#*=}; shift ;;
+    -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
+[ ${#args[@]} -ge 2 ] || { sed -n '2,5p' "$0" >&2; exit 2; }
+page=$(realpath "${args[0]}"); out=$(realpath -m "${args[1]}"); w=${args[2]:-$w}; h=${args[3]:-$h}
+browser=$(command -v chromium || command -v chromium-browser || true)
+[ -n "$browser" ] || { echo "screenshot.sh: chromium is not installed (tools/ensure-chromium.sh installs it)" >&2; exit 1; }
 profile=$(mktemp -d)
-chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
+trap 'rm -rf "$profile"' EXIT
+"$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
   --disable-component-update --disable-sync --hide-scrollbars --user-data-dir="$profile" \
   --window-size="$w,$h" --screenshot="$out" "file://$page" >/dev/null 2>&1
-rm -rf "$profile"
 echo "$out"
