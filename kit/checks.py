@@ -148,11 +148,7 @@ class Problems:
         """Raise :attr:`error` listing every problem (on its ``problems``), if there is any."""
         if not self.items:
             return
-        if issubclass(self.error, DataContractError):
-            raise self.error(self.message(), list(self.items))
-        exc = self.error(self.message())
-        exc.problems = list(self.items)
-        raise exc
+        raise self.error(self.message(), list(self.items))
 
 
 def problems_of(exc: BaseException, section: str | None = None) -> list[Problem]:

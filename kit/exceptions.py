@@ -23,7 +23,14 @@ class DataContractError(KitError, ValueError):
 
 
 class ConfigError(KitError, ValueError):
-    """A setting in ``dealer.yml`` is unknown, ill-typed or out of range; the message names the setting."""
+    """A setting in ``dealer.yml`` is unknown, ill-typed or out of range; the message names the setting.
+
+    ``problems`` holds every individual problem when several were collected in one pass.
+    """
+
+    def __init__(self, message: str, problems: list | None = None):
+        super().__init__(message)
+        self.problems = list(problems or [])
 
 
 class NotFittedError(KitError, RuntimeError):

@@ -114,16 +114,34 @@ class Report:
     # ----------------------------------------------------------------- display
 
     def table(self, frame: pd.DataFrame, **kwargs):
-        """:func:`kit.report.table` with headers from the catalog in the report's language."""
+        """:func:`kit.report.table` in the report's language (headers from the catalog unless ``labels`` says)."""
         from kit.report.tables import table
 
-        kwargs.setdefault("labels", self.labels(frame.columns))
+        kwargs.setdefault("lang", self.lang)
         return table(frame, **kwargs)
 
-    def note(self, text: str, *, kind: str = "info"):
+    def note(self, key: str, *, kind: str = "info", **fields: object):
+        """A message box with the catalog sentence ``key`` (values from ``fields``, escaped)."""
         from kit.report.tables import note
 
-        return note(text, kind=kind)
+        return note(self.t(key, **fields), kind=kind)
+
+    def markdown(self, key: str, **fields: object):
+        """The catalog sentence ``key`` as Markdown, its ``{fields}`` escaped (data never becomes markup)."""
+        from kit.i18n import catalog
+        from kit.report.tables import markdown
+
+        entry = catalog()["text"].get(key)
+        template = entry[self.lang] if entry else self.t(key)
+        return markdown(template, **fields)
+
+    def excel(self, sheets: dict, file_name: str, *, title_key: str | None = None):
+        """Write an Excel workbook beside the report (see :func:`kit.report.export_excel`); link shown in the page."""
+        from kit.report.excel import export_excel
+
+        return export_excel(sheets, output_dir=self.output_dir, file_name=file_name, lang=self.lang,
+                            title=self.t(title_key) if title_key else None,
+                            dealer=self.settings.dealer.name, period=self.period.label, masked=self.mask)
 
     # ----------------------------------------------------------------- headline numbers and advice
 
@@ -179,7 +197,7 @@ def start(name: str, *, month: str = "last", lang: str = "en", data_dir: str = "
         raise ValueError(f"run: unknown keys {', '.join(unknown)}; known: {', '.join(RUN_KEYS)}.")
     if lang not in i18n.LANGS:
         raise ValueError(f"lang: expected one of {', '.join(i18n.LANGS)}; got {lang!r}.")
-    _quiet_and_styled()
+    _quiet_and_styled(lang)
     dealer = _load_dealer(config.data_dir(data_dir), run.get("snapshot_dir"))
     kind = run.get("period") or "month"
     if kind == "month":
@@ -198,12 +216,14 @@ def start(name: str, *, month: str = "last", lang: str = "en", data_dir: str = "
     return report
 
 
-def _quiet_and_styled() -> None:
-    """Library warnings are for the log, not a manager's page; one chart style; wide tables in the notebook."""
+def _quiet_and_styled(lang: str) -> None:
+    """Library warnings are for the log, not a manager's page; one chart style; tables' own words in ``lang``."""
     from kit import plots
+    from kit.report.tables import set_language
 
     warnings.filterwarnings("ignore")
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
     plots.use_style()
+    set_language(lang)
     pd.set_option("display.max_columns", 50)
     pd.set_option("display.width", 200)

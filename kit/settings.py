@@ -157,9 +157,7 @@ def parse_settings(mapping: Mapping | None, *, source: Path | None = None) -> Se
         else:
             paths = ", ".join(p.column or "?" for p in located[:5]) + (" …" if len(located) > 5 else "")
             message = f"{label}: {len(located)} problems ({paths}):\n- " + "\n- ".join(p.text for p in located)
-        exc = ConfigError(message)
-        exc.problems = located
-        raise exc
+        raise ConfigError(message, located)
     return Settings(**parsed, source=source)
 
 
