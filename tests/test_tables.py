@@ -159,3 +159,15 @@ def test_page_gets_the_script_its_hash_and_the_language():
     assert f"script-src 'sha256-{digest}'" in resources["kit_page"]["csp"]
     assert "default-src 'none'" in content_security_policy("x") and "img-src data:" in content_security_policy("x")
     assert len(script()) < 8000, "the table script stays small"
+
+
+def test_charts_get_the_heading_they_illustrate_as_alternative_text():
+    import nbformat
+
+    from kit.report.page import KitPagePreprocessor
+
+    nb = nbformat.v4.new_notebook()
+    png = {"output_type": "display_data", "metadata": {}, "data": {"image/png": "iVBORw0KGgo="}}
+    nb.cells = [nbformat.v4.new_markdown_cell("## 流失趋势\n说明"), nbformat.v4.new_code_cell("x", outputs=[png])]
+    out, _ = KitPagePreprocessor().preprocess(nb, {})
+    assert out.cells[1].outputs[0]["metadata"]["kit_alt"] == "流失趋势"

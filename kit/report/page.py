@@ -85,10 +85,23 @@ class KitPagePreprocessor(Preprocessor):
             resources["language_code"] = "zh-CN" if lang == "zh" else "en"
         code = script()
         resources["kit_page"] = {"script": code, "csp": content_security_policy(code)}
+        heading = ""
         for cell in nb.cells:
-            if cell.cell_type == "code":
+            if cell.cell_type == "markdown":
+                heading = _last_heading(cell.source) or heading
+            elif cell.cell_type == "code":
                 cell.outputs = [safe_output(o) for o in cell.get("outputs", [])]
+                for output in cell.outputs:
+                    if "image/png" in output.get("data", {}):
+                        # a chart's alternative text is the section it illustrates, in the report's language
+                        output.setdefault("metadata", {})["kit_alt"] = heading
         return nb, resources
+
+
+def _last_heading(source: str) -> str:
+    """Text of the last Markdown heading in ``source`` (emphasis marks removed), or ''."""
+    found = re.findall(r"^#{1,4}\s+(.+?)\s*#*\s*$", source, flags=re.M)
+    return re.sub(r"[*_`]", "", found[-1]).strip() if found else ""
 
 
 def safe_output(output):
