@@ -4,7 +4,7 @@ A report notebook is parameters → :func:`start` → kit calls → display::
 
     month: str = "last"        # reporting month YYYY-MM, or "last" (the latest complete month)
     lang: str = "en"           # report language: en or zh
-    data_dir: str = ""         # the dealership's tables; empty = $KIT_DATA or the sample dealership
+    data_dir: str = ""         # the dealership's tables; empty means $KIT_DATA or the sample dealership
     mask_personal_data: bool = True
     run: dict = {}             # set by the runner
 
