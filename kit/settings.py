@@ -10,6 +10,7 @@ leads      :class:`kit.leads.LeadSettings`             grade thresholds, cadence
 turnover   :class:`kit.turnover.TurnoverSettings`      formula, targets per role, replacement cost
 kpi        :class:`kit.kpi.KpiSettings`                profiles, stages, gates, caps, bonus, AHP
 order_plan :class:`kit.forecast.OrderPlanSettings`     lead time, stock target, service level
+sales      :class:`kit.sales.settings.SalesSettings`   selling days, after-delivery call, model tiers
 ========== =========================================== ==========================================
 
 A missing section or key takes its documented default. An unknown or ill-typed key raises
@@ -35,6 +36,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "turnover": ("kit.turnover", "TurnoverSettings"),
     "kpi": ("kit.kpi", "KpiSettings"),
     "order_plan": ("kit.forecast", "OrderPlanSettings"),
+    "sales": ("kit.sales.settings", "SalesSettings"),
 }
 
 
@@ -87,6 +89,7 @@ class Settings:
     turnover: Any
     kpi: Any
     order_plan: Any
+    sales: Any = None
     source: Path | None = None
 
     def store_name(self, store_id: str) -> str:
