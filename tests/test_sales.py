@@ -480,7 +480,7 @@ def test_without_an_order_ledger_only_traffic_is_shown():
     perf = performance(tiny_dealer(with_orders=False), periods.period("month", "2026-10"))
     assert not perf.has_ledger and perf.glance.empty and perf.followup is None
     assert perf.traffic_daily["visitors_total"].sum() == 30
-    assert what_to_do(perf, lang="zh") == [("sales.advice.nothing", {})]
+    assert what_to_do(perf, lang="zh") == [("sales.advice.no_ledger", {})]
 
 
 def test_display_words_and_excel_headers_come_from_the_catalog(monkeypatch):

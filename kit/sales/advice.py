@@ -44,7 +44,7 @@ def what_to_do(perf: SalesPerformance, *, lang: str = "en", people: Mapping[str,
     list of (str, dict)
     """
     people = dict(people or {})
-    items: list[tuple[str, dict[str, str]]] = []
+    items: list[tuple[str, dict[str, str]]] = [] if perf.has_ledger else [("sales.advice.no_ledger", {})]
     if perf.has_ledger and not perf.glance.empty:
         items += _pace(perf)
         items += _store(perf, settings)

@@ -157,7 +157,12 @@ def table(r: Any, frame: pd.DataFrame, *, perf: SalesPerformance | None = None, 
     hide : columns not to show.
     """
     if frame is None or frame.empty:
+        if perf is not None and not perf.has_ledger and empty is None:
+            return r.note(i18n.t("sales.mix_no_ledger", r.lang))
         return r.note(empty or i18n.t("sales.nothing_to_show", r.lang), kind="info")
+    if caption is None and perf is not None and not perf.pace.complete and _month_to_date_frame(frame):
+        caption = i18n.t("sales.mtd_caption", r.lang, start=perf.month_to_date.start.strftime("%Y-%m-%d"),
+                         end=perf.month_to_date.end.strftime("%Y-%m-%d"))
     work = frame.drop(columns=[c for c in hide if c in frame.columns]).copy()
     highlight: dict[str, str] = {}
     flags: list[str] = []
@@ -189,6 +194,12 @@ def table(r: Any, frame: pd.DataFrame, *, perf: SalesPerformance | None = None, 
     return r.table(shown, formats=formats, labels=labels, highlight=highlight, caption=caption)
 
 
+def _month_to_date_frame(frame: pd.DataFrame) -> bool:
+    """Whether a frame holds month-to-date figures (the per store / consultant / model / product tables)."""
+    return not ({"measure", "date", "week", "on_time_rate", "order_id"} & set(frame.columns)) and \
+        bool({"store_id", "consultant_id", "model", "product"} & set(frame.columns))
+
+
 def _long_values(work: pd.DataFrame, r: Any) -> tuple[pd.DataFrame, dict[str, str]]:
     """Format a long table's value columns row by row (its rows are cars, money and shares)."""
     units = work["unit"].astype(str)
@@ -210,7 +221,7 @@ def glance(r: Any, perf: SalesPerformance):
     g = perf.glance
     if not g.empty and perf.pace.complete:
         g = g.drop(columns=[c for c in ("projected", "needed_per_day") if c in g.columns])
-    return table(r, g, perf=perf, empty=i18n.t("sales.no_ledger", r.lang))
+    return table(r, g, perf=perf)
 
 
 def comparison(r: Any, perf: SalesPerformance, *, month_to_date: bool = False):
@@ -222,11 +233,14 @@ def comparison(r: Any, perf: SalesPerformance, *, month_to_date: bool = False):
         return r.note(i18n.t("sales.nothing_to_show", r.lang))
     frame = frame.assign(unit=frame["measure"].map(unit_of))
     cols = ["measure", "unit"] + [c for c in frame.columns if c not in ("measure", "unit")]
-    return table(r, frame[cols], perf=perf)
+    caption = i18n.t("sales.mtd_comparison_caption", r.lang) if month_to_date else None
+    return table(r, frame[cols], perf=perf, caption=caption)
 
 
 def overdue(r: Any, perf: SalesPerformance):
     """The cars whose after-delivery call is overdue, customer names and phones masked unless the run reveals them."""
+    if not perf.has_ledger:
+        return None
     if perf.overdue is None:
         return r.note(i18n.t("sales.no_followups", r.lang))
     if perf.overdue.empty:
@@ -360,7 +374,7 @@ def pace_chart(r: Any, perf: SalesPerformance):
     from kit.sales.plots import plot_pace
 
     if not perf.has_ledger:
-        return r.note(i18n.t("sales.no_ledger", r.lang), kind="warning")
+        return r.note(i18n.t("sales.mix_no_ledger", r.lang))
     target = perf.deliveries_target if np.isfinite(perf.deliveries_target) else None
     return plot_pace(perf.pace_daily, target=target, lang=r.lang,
                      title=i18n.t("sales.chart.pace_title", r.lang, month=perf.pace.month))
@@ -371,6 +385,8 @@ def consultant_chart(r: Any, perf: SalesPerformance):
     from kit.sales.plots import plot_attainment
 
     c = perf.by_consultant
+    if not perf.has_ledger:
+        return None
     if c.empty or "units_achievement_rate" not in c.columns or c["units_achievement_rate"].isna().all():
         return r.note(i18n.t("sales.nothing_to_show", r.lang))
     labels = translate(c[["consultant_id"]], r)["consultant_id"]
@@ -406,12 +422,16 @@ def tier_mix(r: Any, perf: SalesPerformance):
 
 
 def basis_note(r: Any, perf: SalesPerformance):
-    """How a consultant's cars are counted (the KPI sheet's basis)."""
+    """How a consultant's cars are counted (the KPI sheet's basis); nothing without a ledger."""
+    if not perf.has_ledger:
+        return None
     return r.note(i18n.t(f"sales.basis_{perf.basis}", r.lang))
 
 
 def followup_note(r: Any, perf: SalesPerformance):
     """Which deliveries the after-delivery calls are checked for, and the rule."""
+    if not perf.has_ledger:
+        return None
     if perf.followup is None:
         return r.note(i18n.t("sales.no_followups", r.lang))
     return r.note(i18n.t("sales.followup_note", r.lang, start=perf.window[0].strftime("%Y-%m-%d"),

@@ -22,6 +22,12 @@ def _figure(height: float = 3.8) -> tuple[Figure, object]:
     return fig, fig.subplots()
 
 
+def _ylabel(ax, text: str) -> None:
+    """Axis label; a one- or two-character Chinese unit (台, 人次) reads upright, not turned on its side."""
+    short = len(text) <= 2 and not text.isascii()
+    ax.set_ylabel(text, rotation=0 if short else 90, labelpad=12 if short else 4)
+
+
 def plot_pace(pace_daily: pd.DataFrame, *, target: float | None, lang: str = "en", title: str | None = None
               ) -> Figure:
     """Cumulative deliveries through the month against the straight path to the target over the selling days.
@@ -56,7 +62,7 @@ def plot_pace(pace_daily: pd.DataFrame, *, target: float | None, lang: str = "en
             ax.plot(pd.concat([known["date"].tail(1), ahead["date"]]),
                     np.r_[last["cumulative_units"], projected.to_numpy()], linestyle=":", color=colour,
                     linewidth=1.8, label=i18n.t("sales.chart.projected", lang))
-    ax.set_ylabel(i18n.t("sales.chart.cars", lang))
+    _ylabel(ax, i18n.t("sales.chart.cars", lang))
     ax.set_ylim(bottom=0)
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
     ax.legend(loc="upper left")
@@ -104,7 +110,7 @@ def plot_traffic(daily: pd.DataFrame, *, lang: str = "en", title: str | None = N
         values = pd.to_numeric(daily[f"{channel}_visitors"], errors="coerce").fillna(0).to_numpy(dtype=float)
         ax.bar(x, values, bottom=bottom, width=0.8, color=PALETTE[i], label=i18n.label(f"{channel}_visitors", lang))
         bottom += values
-    ax.set_ylabel(i18n.t("sales.chart.visitors", lang))
+    _ylabel(ax, i18n.t("sales.chart.visitors", lang))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
     right = ax.twinx()
     right.plot(x, daily["registration_rate"], color="#000000", marker="o", markersize=3, linewidth=1.4,
