@@ -19,8 +19,8 @@ TEMPLATES_DIR = KIT_DIR / "templates"
 DEFAULT_SETTINGS_FILE = TEMPLATES_DIR / "dealer.yml"
 SETTINGS_FILE_NAME = "dealer.yml"
 
-#: Order of the monthly batch: data health first, then the four analyses.
-REPORT_ORDER = ("data_health", "lead_scoring", "staff_turnover", "kpi_weighting", "sales_forecast")
+#: Order of the monthly batch: data health first, then the sales summary, then the four analyses.
+REPORT_ORDER = ("data_health", "sales_performance", "lead_scoring", "staff_turnover", "kpi_weighting", "sales_forecast")
 
 
 def cache_dir() -> Path:

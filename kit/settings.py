@@ -2,16 +2,7 @@
 
 The file has one section per concern; each section is owned by the module that uses it and documented there:
 
-========== =================================================== ==========================================
-section    settings class                                      documented in
-========== =================================================== ==========================================
-dealer     :class:`DealerInfo` (this module)                   name, stores, currency, language, masking
-leads      :class:`kit.leads.settings.LeadSettings`            grade thresholds, cadence, funnel targets
-turnover   :class:`kit.turnover.settings.TurnoverSettings`     formula, targets per role, replacement cost
-kpi        :class:`kit.kpi.settings.KpiSettings`               profiles, stages, gates, caps, bonus, AHP
-order_plan :class:`kit.forecast.settings.OrderPlanSettings`    lead time, stock target, service level
-========== =================================================== ==========================================
-
+========== =================================================== ===================================
 A missing section or key takes its documented default. :func:`parse_settings` checks every section in one pass
 and raises one :class:`~kit.exceptions.ConfigError` listing every problem, each by its setting path
 (``dealer.yml: kpi.profiles.launch: weights sum to 0.95 …``), with a "did you mean" for a misspelt key; the
@@ -34,6 +25,7 @@ from kit.config import DEFAULT_SETTINGS_FILE
 from kit.exceptions import ConfigError
 from kit.kpi.settings import KpiSettings
 from kit.leads.settings import LeadSettings
+from kit.sales.settings import SalesSettings
 from kit.turnover.settings import TurnoverSettings
 
 if TYPE_CHECKING:
@@ -60,6 +52,7 @@ SECTIONS: dict[str, Any] = {
     "turnover": lambda: TurnoverSettings,
     "kpi": lambda: KpiSettings,
     "order_plan": _order_plan_class,
+    "sales": lambda: SalesSettings,
 }
 
 
@@ -110,6 +103,7 @@ class Settings:
     turnover: TurnoverSettings
     kpi: KpiSettings
     order_plan: OrderPlanSettings
+    sales: SalesSettings
     source: Path | None = None
 
     def store_name(self, store_id: str) -> str:

@@ -14,7 +14,7 @@ from kit.runner import available_reports, run_batch
 
 pytestmark = pytest.mark.slow  # the end-to-end batch: `make test` runs it, `make test-fast` leaves it out
 
-EXPECTED = ["data_health", "lead_scoring", "staff_turnover", "kpi_weighting", "sales_forecast"]
+EXPECTED = ["data_health", "sales_performance", "lead_scoring", "staff_turnover", "kpi_weighting", "sales_forecast"]
 
 
 @pytest.fixture(scope="module")
