@@ -114,6 +114,12 @@ def only_error(path: Path, table: str) -> io.Problem:
     return errors[0]
 
 
+# KPI profiles and gates that name only the metric the valid kpi table has
+VALID_SETTINGS = ("dealer:\n  name: Test Motors\n  stores: {S1: East, S2: West}\n"
+                  "kpi:\n  profiles: {mature: {units_sold: 1.0}}\n  stages: [{from: '2026-01', stage: mature}]\n"
+                  "  gates: []\n  bonus: {profit_commission_rate: 0}\n")
+
+
 @pytest.fixture()
 def dealer_dir(tmp_path: Path) -> Path:
     """A valid folder with every required table as UTF-8 CSV and a small dealer.yml."""
@@ -121,8 +127,7 @@ def dealer_dir(tmp_path: Path) -> Path:
     folder.mkdir()
     for name in VALID_TABLES:
         write_csv(folder, name, rows_of(name))
-    (folder / "dealer.yml").write_text("dealer:\n  name: Test Motors\n  stores: {S1: East, S2: West}\n",
-                                       encoding="utf-8")
+    (folder / "dealer.yml").write_text(VALID_SETTINGS, encoding="utf-8")
     return folder
 
 
@@ -632,7 +637,11 @@ def test_load_dealer_on_a_valid_folder(dealer_dir):
     assert dealer.settings.store_name("S2") == "West"
     assert dealer.warnings == []
     assert set(dealer.files) == set(schemas.REQUIRED_TABLES) | {"dealer.yml"}
-    assert io.latest_complete_month(dealer) == "2026-10"
+    # the leads end on 2026-10-03, so October is not complete in leads (sales and kpi have it)
+    choice = io.choose_month(dealer, today=dt.date(2026, 12, 3))
+    assert (choice.month, choice.limited_by) == ("2026-09", "leads")
+    assert choice.last_complete == {"sales": "2026-10", "leads": "2026-09", "kpi": "2026-10"}
+    assert io.latest_complete_month(dealer, today=dt.date(2026, 12, 3)) == "2026-09"
 
 
 def test_bad_settings_are_listed_by_validate_dir(dealer_dir):
