@@ -25,6 +25,7 @@ import pandas as pd
 
 from kit import schemas
 from kit.exceptions import DataContractError, Problem
+from kit.io.parsing import arrow_text
 from kit.schemas import TableSpec
 
 ENCODINGS = ("utf-8-sig", "gb18030")
@@ -147,13 +148,18 @@ _UTF16_HINT = ("the file is neither UTF-8 nor GBK/GB18030 text but UTF-16 (Excel
 
 def decode(path: Path, raw: bytes) -> str:
     """Decode CSV bytes: UTF-8 (with or without BOM), else GBK/GB18030; UTF-16 and mixed encodings are refused."""
+    return _decode(path, raw)[0]
+
+
+def _decode(path: Path, raw: bytes) -> tuple[str, bool]:
+    """The text and whether the bytes were UTF-8 (so pyarrow can parse them as they are)."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise DataContractError(f"{path.name}: {_UTF16_HINT}")
     head = raw[:4096]
     if head and head.count(b"\x00") > len(head) // 5:
         raise DataContractError(f"{path.name}: {_UTF16_HINT.replace('but UTF-16', 'but looks like UTF-16')}")
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig"), True
     except UnicodeDecodeError:
         pass
     try:
@@ -164,7 +170,7 @@ def decode(path: Path, raw: bytes) -> str:
             "'CSV UTF-8' or as .xlsx."
         ) from None
     _refuse_mixed_encodings(path, raw)
-    return text
+    return text, False
 
 
 _UTF8_CJK_PAIR = re.compile(rb"(?:[\xe4-\xe9][\x80-\xbf]{2}){2}")
@@ -288,7 +294,7 @@ def _records_with_offsets(text: str, delimiter: str, limit: int) -> tuple[list[l
 
 def _read_csv(path: Path, spec: TableSpec) -> RawTable:
     raw = read_file_bytes(path)
-    text = decode(path, raw)
+    text, is_utf8 = _decode(path, raw)
     if not text.strip().strip(",;\t|\r\n "):
         return RawTable([], pd.DataFrame(), np.zeros(0, dtype=np.int64), 1, [])
     delimiter = _sniff_delimiter(text[:_HEAD_CHARS], spec)
@@ -296,12 +302,17 @@ def _read_csv(path: Path, spec: TableSpec) -> RawTable:
     h, _ = find_header(top, spec)
     header = [str(c).strip() for c in top[h]]
     header_row = h + 1
-    body_text = text[offsets[h + 1]:] if h + 1 < len(offsets) else ""
+    start = offsets[h + 1] if h + 1 < len(offsets) else len(text)
+    body_text = text[start:].rstrip("\r\n")
     problems: list[Problem] = []
     frame, rows = None, None
-    body_text = body_text.rstrip("\r\n")
     if body_text:  # a blank line or a ragged row makes pyarrow refuse the body: the exact path takes it then
-        frame = _arrow_parse(body_text + "\n", len(header), delimiter)
+        if is_utf8:  # parse the file's own bytes from the first data row on; no re-encoding
+            skip = len(text[:start].encode("utf-8")) + (3 if raw.startswith(b"\xef\xbb\xbf") else 0)
+            body = raw[skip:].rstrip(b"\r\n") + b"\n"
+        else:
+            body = body_text.encode("utf-8") + b"\n"
+        frame = _arrow_parse(body, len(header), delimiter)
     if frame is not None:
         rows = np.arange(header_row + 1, header_row + 1 + len(frame), dtype=np.int64)
     else:
@@ -320,7 +331,7 @@ def _rows_with(frame: pd.DataFrame, rows: np.ndarray, needle: str) -> tuple[int,
     return tuple(rows[hit].tolist())
 
 
-def _arrow_parse(body: str, width: int, delimiter: str) -> pd.DataFrame | None:
+def _arrow_parse(body: bytes, width: int, delimiter: str) -> pd.DataFrame | None:
     """Parse the body with pyarrow (every cell as text), or None when it needs the slower exact path."""
     if width == 0:
         return None
@@ -330,7 +341,7 @@ def _arrow_parse(body: str, width: int, delimiter: str) -> pd.DataFrame | None:
     names = [f"c{i}" for i in range(width)]
     try:
         table = pacsv.read_csv(
-            pa.py_buffer(body.encode("utf-8")),
+            pa.py_buffer(body),
             read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 22),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
@@ -370,14 +381,13 @@ def _python_parse(path: Path, body: str, width: int, delimiter: str,
 
 def _drop_blank_rows(raw: RawTable) -> RawTable:
     """Drop rows whose cells are all empty (Excel leaves them at the end), keeping each kept row's Excel row."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     if raw.body.empty:
         return raw
     blank = np.ones(len(raw.body), dtype=bool)
     for c in raw.body.columns:
-        cells = pc.utf8_trim_whitespace(pa.array(raw.body[c], type=pa.string()))
+        cells = pc.utf8_trim_whitespace(arrow_text(raw.body[c]))
         blank &= pc.fill_null(pc.equal(cells, ""), True).to_numpy(zero_copy_only=False)
         if not blank.any():
             return raw

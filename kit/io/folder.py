@@ -20,8 +20,9 @@ from kit import schemas
 from kit.exceptions import ConfigError, DataContractError, Problem
 from kit.io import plausibility
 from kit.io.files import find_table_file, sha256_file
+from kit.io.parsing import arrow_text
 from kit.io.settings_file import read_settings_file
-from kit.io.tables import Table, read_table
+from kit.io.tables import Table, read_table, read_table_arrow, with_python_text
 
 SETTINGS_FILE = "dealer.yml"
 
@@ -86,11 +87,13 @@ class ValidationReport:
 def _unknown_ids(child: Table, column: str, parent: Table, parent_column: str, expected: str, *,
                  severity: str = "error", skip: pd.Series | None = None) -> list[Problem]:
     """Rows of ``child`` whose ``column`` value is not among ``parent[parent_column]`` (one problem, or none)."""
+    import pyarrow.compute as pc
+
     values = child.frame[column]
-    unknown = ~values.isin(parent.frame[parent_column])
+    known = pc.is_in(arrow_text(values), value_set=arrow_text(parent.frame[parent_column].dropna()))
+    unknown = ~pc.fill_null(known, False).to_numpy(zero_copy_only=False)
     if skip is not None:
-        unknown &= ~skip
-    unknown = unknown.to_numpy(dtype=bool, na_value=True)
+        unknown &= ~skip.to_numpy(dtype=bool)
     if not unknown.any():
         return []
     found = ", ".join(repr(v) for v in values[unknown].unique()[:3])
@@ -212,7 +215,7 @@ def _read_tables(data_dir: Path, problems: list[Problem]) -> dict[str, Table]:
                                         "no such file"))
             continue
         try:
-            table = read_table(path, spec, strict=False)
+            table = read_table_arrow(path, spec, strict=False)
         except DataContractError as exc:
             problems.extend(exc.problems or [Problem(path.name, None, "a readable table", str(exc))])
             continue
@@ -258,6 +261,8 @@ def validate_dir(data_dir: str | Path, *, today: dt.date | None = None) -> Valid
     problems.extend(plausibility.date_problems(tables, today))
     problems.extend(plausibility.store_gaps(tables, today))
     problems.extend(plausibility.stock_coverage(tables, today))
+    for table in tables.values():
+        with_python_text(table)
     settings, written = _read_settings(data_dir, problems)
     if settings is not None:
         problems.extend(_kpi_settings_problems(settings, tables.get("kpi"), SETTINGS_FILE, written))

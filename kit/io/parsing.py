@@ -42,32 +42,52 @@ def clean_text(values: pd.Series, *, empty_words: set[str] = EMPTY_WORDS) -> pd.
 
     if values.dtype != ARROW_STRING:
         values = values.astype(ARROW_STRING)
-    text = pc.utf8_trim_whitespace(pa.array(values, type=pa.string()))
+    text = pc.utf8_trim_whitespace(arrow_text(values))
     empty = pc.is_in(pc.utf8_lower(text), value_set=pa.array(sorted(empty_words), type=pa.string()))
     return pd.Series(pd.arrays.ArrowStringArray(pc.if_else(empty, None, text)), index=values.index)
 
 
-def python_strings(values: pd.Series) -> pd.Series:
-    """Text as pandas' ``string`` dtype with python storage (what the analyses get), converted in one pass."""
+def arrow_text(values: pd.Series):
+    """The cells as one contiguous pyarrow string array (chunks joined)."""
     import pyarrow as pa
+
+    cells = pa.array(values, type=pa.string())
+    return cells.combine_chunks() if isinstance(cells, pa.ChunkedArray) else cells
+
+
+def python_strings(values: pd.Series) -> pd.Series:
+    """Text as pandas' ``string`` dtype with python storage (what the analyses get), converted in one pass.
+
+    Columns with few distinct values (stores, channels, statuses) build each Python string once.
+    """
+    import pyarrow.compute as pc
 
     if values.dtype == "string[python]":
         return values
-    if values.dtype != ARROW_STRING and values.dtype != pd.ArrowDtype(pa.string()):
+    if values.dtype != ARROW_STRING:
         return values.astype("string[python]")
-    cells = pa.array(values, type=pa.string())
+    cells = arrow_text(values)
+    if len(cells) > 1000:
+        encoded = pc.dictionary_encode(cells)
+        if len(encoded.dictionary) * 4 < len(cells):
+            words = np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+            codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+            objects = _take(words, codes, pd.NA)
+            return pd.Series(pd.arrays.StringArray(objects), index=values.index, name=values.name)
     objects = cells.to_numpy(zero_copy_only=False)
     if cells.null_count:
-        objects[pd.isna(objects)] = pd.NA
+        objects[~cells.is_valid().to_numpy(zero_copy_only=False)] = pd.NA
     return pd.Series(pd.arrays.StringArray(objects), index=values.index, name=values.name)
 
 
 def factorize(text: pd.Series) -> tuple[np.ndarray, "object"]:
-    """Codes (-1 for NA) and the distinct values as a pyarrow string array."""
+    """Codes (-1 for NA) and the distinct values as a pyarrow string array (arrow's dictionary encoding)."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
-    codes, uniques = pd.factorize(text, use_na_sentinel=True)
-    return codes, pa.array(uniques, type=pa.string()) if len(uniques) else pa.array([], type=pa.string())
+    encoded = pc.dictionary_encode(arrow_text(text))
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    return codes, encoded.dictionary
 
 
 def _take(per_unique: np.ndarray, codes: np.ndarray, fill) -> np.ndarray:
@@ -197,12 +217,11 @@ def parse_dates(values: pd.Series, *, with_time: bool = False) -> tuple[pd.Serie
     text = clean_text(values)
     codes, uniques = factorize(text)
     per_unique = _dates_of_uniques(uniques)
+    if not with_time:
+        per_unique = per_unique.astype("datetime64[D]").astype("datetime64[ns]")
     parsed = _take(per_unique, codes, np.datetime64("NaT"))
     bad = (codes >= 0) & np.isnat(parsed)
-    result = pd.Series(parsed, index=values.index, dtype="datetime64[ns]")
-    if not with_time:
-        result = result.dt.normalize()
-    return result, pd.Series(bad, index=values.index)
+    return pd.Series(parsed, index=values.index, dtype="datetime64[ns]"), pd.Series(bad, index=values.index)
 
 
 # --------------------------------------------------------------------------- months
@@ -296,8 +315,15 @@ def _number_of(text: str) -> float:
 
 def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Numbers, including money and percentages as exports write them (``¥12,345.00``, ``1,234``, ``85%``)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     text = clean_text(values)
-    out = pd.to_numeric(text, errors="coerce").astype("float64")
+    try:  # the common case, every cell a plain number: one arrow cast
+        floats = pc.cast(arrow_text(text), pa.float64()).to_numpy(zero_copy_only=False)
+        out = pd.Series(floats, index=values.index, dtype="float64")
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        out = pd.to_numeric(text, errors="coerce").astype("float64")
     out = out.where(np.isfinite(out))
     rest = (text.notna() & out.isna()).to_numpy(dtype=bool)
     if rest.any():

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from kit.exceptions import Problem
+from kit.io.parsing import factorize
 
 EARLIEST_PLAUSIBLE = dt.date(1990, 1, 1)
 OUTLIER_GAP_MONTHS = 12
@@ -35,15 +36,22 @@ NO_OUTLIER_CHECK = {("staff", "hire_date"), ("staff", "leave_date")}
 def month_numbers(values: pd.Series) -> np.ndarray:
     """Months since year 0 (year * 12 + month - 1) of dates or 'YYYY-MM' strings; NaN where empty."""
     if pd.api.types.is_datetime64_any_dtype(values):
-        ok = values.notna().to_numpy()
-        out = np.full(len(values), np.nan)
-        v = values[ok]
-        out[ok] = v.dt.year.to_numpy() * 12 + v.dt.month.to_numpy() - 1
+        stamps = values.to_numpy(dtype="datetime64[ns]")
+        out = (stamps.astype("datetime64[M]").astype(np.int64) + 1970 * 12).astype(float)
+        out[np.isnat(stamps)] = np.nan
         return out
-    text = values.astype("string")
-    year = pd.to_numeric(text.str.slice(0, 4), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    month = pd.to_numeric(text.str.slice(5, 7), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    return year * 12 + month - 1
+    codes, uniques = factorize(values)
+    per_unique = np.array([_month_number(u) for u in uniques.to_pylist()], dtype=float)
+    out = per_unique[np.where(codes >= 0, codes, 0)] if len(uniques) else np.full(len(codes), np.nan)
+    out[codes < 0] = np.nan
+    return out
+
+
+def _month_number(label: str) -> float:
+    try:
+        return int(label[:4]) * 12 + int(label[5:7]) - 1
+    except ValueError:
+        return np.nan
 
 
 def month_label(number: float) -> str:

@@ -22,40 +22,46 @@ MAX_SETTINGS_BYTES = 1 << 20
 MAX_SETTINGS_NODES = 50_000
 
 
-class _SettingsLoader(yaml.SafeLoader):
-    """SafeLoader without anchors/aliases, with a node cap and no repeated keys."""
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when PyYAML was built with it
 
-    def __init__(self, stream, label: str):
-        super().__init__(stream)
-        self._label = label
-        self._nodes = 0
 
-    def _where(self, mark) -> str:
-        return f"{self._label} line {mark.line + 1}, column {mark.column + 1}" if mark else self._label
+def _check_events(text: str, label: str) -> None:
+    """Refuse anchors and aliases and cap the node count, from the parser's events, before anything is built."""
+    nodes = 0
+    try:
+        for event in yaml.parse(text, Loader=_BaseLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                mark = event.start_mark
+                raise ConfigError(f"{label} line {mark.line + 1}, column {mark.column + 1}: YAML anchors and aliases "
+                                  "(&name, *name) are not accepted in dealer.yml; write each value out.")
+            if isinstance(event, (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                nodes += 1
+                if nodes > MAX_SETTINGS_NODES:
+                    raise ConfigError(f"{label}: more than {MAX_SETTINGS_NODES:,} values; this is not a settings "
+                                      "file.")
+    except yaml.YAMLError:
+        return  # loading reports syntax errors with their line
 
-    def compose_node(self, parent, index):
-        event = self.peek_event()
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise ConfigError(f"{self._where(event.start_mark)}: YAML anchors and aliases (&name, *name) are not "
-                              "accepted in dealer.yml; write each value out.")
-        self._nodes += 1
-        if self._nodes > MAX_SETTINGS_NODES:
-            raise ConfigError(f"{self._where(event.start_mark)}: more than {MAX_SETTINGS_NODES:,} values; this is "
-                              "not a settings file.")
-        return super().compose_node(parent, index)
+
+class _SettingsLoader(_BaseLoader):
+    """A safe loader that refuses a key written twice in one mapping (plain YAML keeps the last silently)."""
+
+    label = "dealer.yml"
 
     def construct_mapping(self, node, deep=False):
         seen: dict = {}
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)
+            mark = key_node.start_mark
+            where = f"{self.label} line {mark.line + 1}, column {mark.column + 1}"
             try:
                 hash(key)
             except TypeError:
-                raise ConfigError(f"{self._where(key_node.start_mark)}: a key must be a name; got {key!r}.") from None
+                raise ConfigError(f"{where}: a key must be a name; got {key!r}.") from None
             if key in seen:
-                raise ConfigError(f"{self._where(key_node.start_mark)}: the key {key!r} appears twice in the same "
-                                  f"section (first on line {seen[key] + 1}); keep one.")
-            seen[key] = key_node.start_mark.line
+                raise ConfigError(f"{where}: the key {key!r} appears twice in the same section (first on line "
+                                  f"{seen[key] + 1}); keep one.")
+            seen[key] = mark.line
         return super().construct_mapping(node, deep=deep)
 
 
@@ -82,7 +88,9 @@ def read_settings_file(path: str | Path) -> dict:
             text = raw.decode("gb18030")
         except UnicodeDecodeError:
             raise ConfigError(f"{path.name}: neither UTF-8 nor GBK text; save it as UTF-8.") from None
-    loader = _SettingsLoader(text, path.name)
+    _check_events(text, path.name)
+    loader = _SettingsLoader(text)
+    loader.label = path.name
     try:
         mapping = loader.get_single_data()
     except yaml.YAMLError as exc:

@@ -18,7 +18,7 @@ import pandas as pd
 from kit import schemas
 from kit.exceptions import DataContractError, Problem
 from kit.io.files import read_raw
-from kit.io.parsing import (canonical_values, clean_text, parse_bools, parse_dates, parse_months, parse_numbers,
+from kit.io.parsing import (ARROW_STRING, canonical_values, clean_text, parse_bools, parse_dates, parse_months, parse_numbers,
                             python_strings)
 from kit.schemas import Column, TableSpec
 
@@ -66,6 +66,11 @@ def read_table(path: str | Path, spec: TableSpec | str, *, strict: bool = True) 
     Table whose ``frame`` has the canonical columns in contract order (plus unknown extra columns at the end),
     a 0-based index, datetime64 dates, ``'YYYY-MM'`` months, nullable booleans and numbers.
     """
+    return with_python_text(read_table_arrow(path, spec, strict=strict))
+
+
+def read_table_arrow(path: str | Path, spec: TableSpec | str, *, strict: bool = True) -> Table:
+    """:func:`read_table` with text left arrow-backed (the folder check converts it once, after its checks)."""
     spec = schemas.TABLES[spec] if isinstance(spec, str) else spec
     path = Path(path)
     raw = read_raw(path, spec)
@@ -92,8 +97,17 @@ def frame_table(frame: pd.DataFrame, spec: TableSpec | str, *, name: str | None 
     keep = [i for i, n in enumerate(names) if n is not None]
     raw = raw[keep]
     raw.columns = [names[i] for i in keep]
-    return _type_and_validate(raw, spec, Path(fname), 1, strict=strict, header_problems=problems,
-                              raw_headers=[str(c) for c in frame.columns])
+    return with_python_text(_type_and_validate(raw, spec, Path(fname), 1, strict=strict, header_problems=problems,
+                                               raw_headers=[str(c) for c in frame.columns]))
+
+
+def with_python_text(table: Table) -> Table:
+    """The table with its text columns as pandas' ``string`` dtype in python storage, what the analyses get."""
+    frame = table.frame
+    for name in frame.columns:
+        if frame[name].dtype == ARROW_STRING:
+            frame[name] = python_strings(frame[name])
+    return table
 
 
 def _map_headers(header: list[str], spec: TableSpec, fname: str) -> tuple[list[str | None], list[Problem]]:
@@ -169,7 +183,7 @@ def _type_and_validate(frame: pd.DataFrame, spec: TableSpec, path: Path, header_
             shown = values[bad].head(3)
             examples = ", ".join(repr(str(v).strip()) for v in shown)
             problems.append(Problem(fname, col.name, _expectation(col), examples, rownums(bad)))
-        out[col.name] = _final_dtype(parsed, col)
+        out[col.name] = parsed.astype(ARROW_STRING) if col.kind in ("str", "month") else parsed
     for name in frame.columns:
         if name not in out:
             out[name] = _extra_column(frame[name])
@@ -184,13 +198,6 @@ def _type_and_validate(frame: pd.DataFrame, spec: TableSpec, path: Path, header_
     return Table(spec.name, typed, path, header_row, warnings=problems, row_numbers=row_numbers)
 
 
-def _final_dtype(parsed: pd.Series, col: Column) -> pd.Series:
-    """The contract's dtype: text as pandas' ``string`` (python storage, as the analyses expect)."""
-    if col.kind in ("str", "month"):
-        return python_strings(parsed)
-    return parsed
-
-
 def _empty_of(col: Column, n: int) -> pd.Series:
     if col.kind in ("date", "datetime"):
         return pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
@@ -200,7 +207,7 @@ def _empty_of(col: Column, n: int) -> pd.Series:
         return pd.Series(np.nan, index=range(n), dtype="float64")
     if col.kind == "bool":
         return pd.Series(pd.NA, index=range(n), dtype="boolean")
-    return pd.Series(pd.NA, index=range(n), dtype="string[python]")
+    return pd.Series(pd.NA, index=range(n), dtype=ARROW_STRING)
 
 
 def _extra_column(values: pd.Series) -> pd.Series:
@@ -216,7 +223,7 @@ def _extra_column(values: pd.Series) -> pd.Series:
     parsed, bad = parse_numbers(values)
     if parsed.notna().any() and not bad.any():
         return parsed
-    return python_strings(values)
+    return values.astype(ARROW_STRING)
 
 
 def _no_problem(values: pd.Series) -> np.ndarray:
@@ -251,7 +258,9 @@ def _parse(values: pd.Series, col: Column) -> tuple[pd.Series, np.ndarray]:
         return parsed, bad
     text = clean_text(values)
     # Excel turns ids like 001 into 1.0; undo the float rendering of whole numbers
-    floats = text.str.fullmatch(r"\d+\.0").to_numpy(dtype=bool, na_value=False)
+    floats = text.str.endswith(".0").to_numpy(dtype=bool, na_value=False)
+    if floats.any():
+        floats &= text.str.fullmatch(r"\d+\.0").to_numpy(dtype=bool, na_value=False)
     if floats.any():
         text = text.mask(floats, text.str.slice(stop=-2))
     text = canonical_values(text, col.name, col.allowed)
