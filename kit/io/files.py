@@ -162,6 +162,7 @@ def _decode(path: Path, raw: bytes) -> tuple[str, bool]:
         return raw.decode("utf-8-sig"), True
     except UnicodeDecodeError:
         pass
+    _refuse_mixed_encodings(path, raw)
     try:
         text = raw.decode("gb18030")
     except UnicodeDecodeError:
@@ -169,7 +170,6 @@ def _decode(path: Path, raw: bytes) -> tuple[str, bool]:
             f"{path.name}: the file is neither UTF-8 nor GBK/GB18030 text; save it from Excel as "
             "'CSV UTF-8' or as .xlsx."
         ) from None
-    _refuse_mixed_encodings(path, raw)
     return text, False
 
 
@@ -318,17 +318,20 @@ def _read_csv(path: Path, spec: TableSpec) -> RawTable:
     else:
         frame, rows, problems = _python_parse(path, body_text, len(header), delimiter, header_row)
     if "\x00" in body_text:
-        problems.append(Problem(path.name, None, "text without NUL (zero) bytes; the file is damaged or not a text "
-                                "export — export it again", "NUL bytes in the cells",
-                                _rows_with(frame, rows, "\x00")))
+        problems += _nul_problems(path, header, frame, rows)
     return _drop_blank_rows(RawTable(header, frame, rows, header_row, problems))
 
 
-def _rows_with(frame: pd.DataFrame, rows: np.ndarray, needle: str) -> tuple[int, ...]:
-    hit = np.zeros(len(frame), dtype=bool)
-    for c in frame.columns:
-        hit |= frame[c].str.contains(needle, regex=False).fillna(False).to_numpy(dtype=bool)
-    return tuple(rows[hit].tolist())
+def _nul_problems(path: Path, header: list[str], frame: pd.DataFrame, rows: np.ndarray) -> list[Problem]:
+    """One error per column whose cells hold NUL (zero) characters: a damaged export, never real text."""
+    problems = []
+    for i, c in enumerate(frame.columns):
+        hit = frame[c].str.contains("\x00", regex=False).to_numpy(dtype=bool, na_value=False)
+        if hit.any():
+            name = header[i] if i < len(header) and header[i] else f"column_{i + 1}"
+            problems.append(Problem(path.name, name, "text without NUL (zero) characters; the export is damaged — "
+                                    "export it again", "NUL characters in the cell", tuple(rows[hit].tolist())))
+    return problems
 
 
 def _arrow_parse(body: bytes, width: int, delimiter: str) -> pd.DataFrame | None:
@@ -475,6 +478,5 @@ def _read_excel(path: Path, spec: TableSpec) -> RawTable:
         pd.DataFrame({i: pd.Series([], dtype=pd.StringDtype("pyarrow")) for i in range(width)})
     numbers = np.arange(h + 2, h + 2 + len(body), dtype=np.int64)
     if any("\x00" in c for r in body for c in r):
-        problems.append(Problem(path.name, None, "text without NUL (zero) characters", "NUL characters in cells",
-                                _rows_with(frame, numbers, "\x00")))
+        problems += _nul_problems(path, header, frame, numbers)
     return _drop_blank_rows(RawTable(header, frame, numbers, h + 1, problems, sheet=title))

@@ -4,7 +4,8 @@
 
 - sales and kpi (monthly tables): the month has rows, and every store that had rows the month before has rows in it
   (kpi rows are placed in stores through ``staff.store_id``); months after today's month are never complete;
-- leads: the newest ``created_at`` on or before today reaches the month's last day (or a later day);
+- leads: the lead export's newest date on or before today (a lead created, closed or delivered, a follow-up, a
+  grade-sheet or traffic day) reaches the month's last day;
 - the current month is never complete: it has not ended.
 
 A sales row dated 2099-01, a typo'd year or a partial next month therefore cannot be chosen.
@@ -111,17 +112,30 @@ def _monthly_complete(pairs: pd.DataFrame, cap: int) -> tuple[int | None, list[s
     return None, skipped
 
 
+#: dates that show how far the lead export reaches (a day without new leads still has follow-ups, traffic …)
+LEAD_EXPORT_DATES = (("leads", "created_at"), ("leads", "closed_at"), ("leads", "delivered_at"),
+                     ("followups", "at"), ("grade_log", "at"), ("traffic", "date"))
+
+
 def _leads_complete(dealer, today: dt.date, cap: int) -> tuple[int | None, list[str]]:
-    created = dealer.tables["leads"]["created_at"].dropna()
-    future = created[created.dt.normalize() > pd.Timestamp(today)]
-    skipped = [f"{len(future):,} lead(s) created after today ignored"] if len(future) else []
-    created = created[created.dt.normalize() <= pd.Timestamp(today)]
-    if not len(created):
+    """The leads are complete for a month when the export's newest date on or before today reaches its last day."""
+    newest, future = None, 0
+    for name, column in LEAD_EXPORT_DATES:
+        frame = dealer.tables.get(name)
+        if frame is None or column not in frame.columns:
+            continue
+        days = frame[column].dropna().dt.normalize()
+        if name == "leads" and column == "created_at":
+            future = int((days > pd.Timestamp(today)).sum())
+        days = days[days <= pd.Timestamp(today)]
+        if len(days) and (newest is None or days.max() > newest):
+            newest = days.max()
+    skipped = [f"{future:,} lead(s) created after today ignored"] if future else []
+    if newest is None:
         return None, skipped
-    last = created.max().normalize()
-    m = last.year * 12 + last.month - 1
-    if last != (last + pd.offsets.MonthEnd(0)).normalize():
-        skipped.append(f"{month_label(m)} only reaches {last:%Y-%m-%d}")
+    m = newest.year * 12 + newest.month - 1
+    if newest != (newest + pd.offsets.MonthEnd(0)).normalize():
+        skipped.append(f"{month_label(m)} only reaches {newest:%Y-%m-%d}")
         m -= 1
     return min(m, cap), skipped
 

@@ -96,11 +96,12 @@ def date_problems(tables: dict, today: dt.date) -> list[Problem]:
             numbers = month_numbers(values)
             if is_month:
                 future = numbers > today_month
-                early = numbers < EARLIEST_PLAUSIBLE.year * 12
+                early = (numbers < EARLIEST_PLAUSIBLE.year * 12) & (numbers >= 1900 * 12)
             else:
                 day = values.dt.normalize()
                 future = (day > pd.Timestamp(today)).to_numpy(dtype=bool, na_value=False)
-                early = (day < pd.Timestamp(EARLIEST_PLAUSIBLE)).to_numpy(dtype=bool, na_value=False)
+                early = ((day < pd.Timestamp(EARLIEST_PLAUSIBLE)) & (day >= pd.Timestamp("1900-01-01"))).to_numpy(
+                    dtype=bool, na_value=False)  # before 1900 is an error of the table itself
             if (name, column) not in MAY_BE_FUTURE and future.any():
                 problems.append(_warn(table, column, future, values,
                                       f"a {'month' if is_month else 'date'} not after today ({today:%Y-%m-%d})",
@@ -110,10 +111,10 @@ def date_problems(tables: dict, today: dt.date) -> list[Problem]:
                                       "start in the late 1990s)", "an earlier date"))
             if (name, column) in NO_OUTLIER_CHECK:
                 continue
-            block = main_block(np.where(early, np.nan, numbers))
+            block = main_block(np.where(early | (numbers < 1900 * 12), np.nan, numbers))
             if block is None:
                 continue
-            isolated = (numbers < block[0]) & ~early
+            isolated = (numbers < block[0]) & ~early & (numbers >= 1900 * 12)
             if isolated.any():
                 problems.append(_warn(table, column, isolated, values,
                                       f"a date near the rest of the column, which starts {month_label(block[0])} "

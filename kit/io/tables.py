@@ -23,6 +23,10 @@ from kit.io.parsing import (ARROW_STRING, canonical_values, clean_text, parse_bo
 from kit.schemas import Column, TableSpec
 
 
+#: the oldest date any table may hold: earlier ones are typos, and would make the analyses span centuries
+OLDEST_DATE = "1900-01-01"
+
+
 @dataclass
 class Table:
     """A loaded, typed table with where it came from."""
@@ -337,6 +341,18 @@ def _check_rules(out: pd.DataFrame, spec: TableSpec, fname: str, rownums,
                  unparsed: dict[str, np.ndarray] | None = None) -> list[Problem]:
     """Cross-field rules of each table."""
     p: list[Problem] = []
+    oldest = pd.Timestamp(OLDEST_DATE)
+    for col in spec.columns:
+        if col.kind in ("date", "datetime"):
+            too_old = (out[col.name] < oldest).to_numpy(dtype=bool, na_value=False)
+        elif col.kind == "month":
+            too_old = (out[col.name] < OLDEST_DATE[:7]).to_numpy(dtype=bool, na_value=False)
+        else:
+            continue
+        if too_old.any():
+            shown = ", ".join(repr(str(v)[:10]) for v in out.loc[too_old, col.name].head(3))
+            p.append(Problem(fname, col.name, f"a date from {OLDEST_DATE} on (no dealership record is older; a typo'd "
+                             "year?)", shown, rownums(too_old)))
 
     def pairs(later: str, earlier: str):
         """What was found for a date-order rule: the two dates of the first offending rows."""
