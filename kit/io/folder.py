@@ -36,7 +36,7 @@ class Dealer:
     settings: object
     files: dict[str, Path]
     warnings: list[Problem]
-    #: the input files' SHA-256 as recorded when they were validated (a snapshot keeps them); None: hash the files
+    #: the input files' SHA-256 when they were validated (load_dealer and snapshots record them); None: hash now
     hashes: dict[str, str] | None = field(default=None, repr=False)
 
     def __getattr__(self, name: str) -> pd.DataFrame:
@@ -276,13 +276,15 @@ def load_dealer(data_dir: str | Path, *, today: dt.date | None = None) -> Dealer
         lines = [f"{len(report.errors)} problem(s) in {Path(data_dir)}:"] + [f"  - {p}" for p in report.errors]
         raise DataContractError("\n".join(lines), report.errors)
     settings_path = Path(data_dir) / SETTINGS_FILE
+    files = {**{name: t.path for name, t in report.tables.items()},
+             **({SETTINGS_FILE: settings_path} if os.path.lexists(settings_path) else {})}
     return Dealer(
         data_dir=Path(data_dir),
         tables={name: t.frame for name, t in report.tables.items()},
         settings=report.settings,
-        files={**{name: t.path for name, t in report.tables.items()},
-               **({SETTINGS_FILE: settings_path} if os.path.lexists(settings_path) else {})},
+        files=files,
         warnings=report.warnings,
+        hashes={str(p): sha256_file(p) for p in sorted(files.values())},  # the inputs as they were validated
     )
 
 
