@@ -164,7 +164,8 @@ def _kpi_settings_problems(settings, kpi: Table | None, label: str, written: set
             defaults.append(f"{where}: {', '.join(missing)}")
             continue
         problems.append(Problem(label, where, f"metrics that {kpi.path.name} has ({', '.join(sorted(have)[:12])}"
-                                f"{' …' if len(have) > 12 else ''})", f"{', '.join(missing)}, not in {kpi.path.name}"))
+                                f"{' …' if len(have) > 12 else ''})",
+                                f"{', '.join(missing)}, not in {kpi.path.name}"))
     if defaults:
         problems.append(Problem(label, "kpi", f"KPI profiles for the metrics {kpi.path.name} has (dealer.yml sets "
                                 "none, and the KPI report cannot use the kit's defaults)",

@@ -163,7 +163,8 @@ def choose_month(dealer, *, today: dt.date | None = None) -> MonthChoice:
         skipped[name] = notes
         if month is None:
             raise DataContractError(f"{dealer.data_dir}: table {name} has no complete month on or before "
-                                    f"{month_label(cap)} ({'; '.join(notes) or 'no dated rows'}); nothing to report on.")
+                                    f"{month_label(cap)} ({'; '.join(notes) or 'no dated rows'}); nothing to report "
+                                    "on.")
         last[name] = month
     if not last:
         raise DataContractError(f"{dealer.data_dir}: no dated rows in sales, leads or kpi to choose a month from.")

@@ -36,7 +36,7 @@ YEAR_RANGE = (1678, 2261)
 
 
 def clean_text(values: pd.Series, *, empty_words: set[str] = EMPTY_WORDS) -> pd.Series:
-    """Cells as trimmed arrow-backed text; NA where empty or a word meaning empty (``-``, ``无数据``, ``null`` …)."""
+    """Cells as trimmed arrow-backed text; NA where empty or a word for empty (``-``, ``无数据``, ``null`` …)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -82,7 +82,6 @@ def python_strings(values: pd.Series) -> pd.Series:
 
 def factorize(text: pd.Series) -> tuple[np.ndarray, "object"]:
     """Codes (-1 for NA) and the distinct values as a pyarrow string array (arrow's dictionary encoding)."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     encoded = pc.dictionary_encode(arrow_text(text))

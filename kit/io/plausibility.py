@@ -193,6 +193,6 @@ def stock_coverage(tables: dict, today: dt.date) -> list[Problem]:
     missing = sorted(selling - set(stock.frame["store_id"].dropna()))
     if not missing:
         return []
-    return [Problem(stock.path.name, "store_id", f"stock rows for every store that sells (the order plan counts a "
-                    f"store without them as 0 cars in stock and orders for it)",
+    return [Problem(stock.path.name, "store_id", "stock rows for every store that sells (the order plan counts a "
+                    "store without them as 0 cars in stock and orders for it)",
                     f"no rows for {', '.join(map(str, missing))}", severity="warning")]

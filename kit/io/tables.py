@@ -18,8 +18,8 @@ import pandas as pd
 from kit import schemas
 from kit.exceptions import DataContractError, Problem
 from kit.io.files import read_raw
-from kit.io.parsing import (ARROW_STRING, canonical_values, clean_text, parse_bools, parse_dates, parse_months, parse_numbers,
-                            python_strings)
+from kit.io.parsing import (ARROW_STRING, canonical_values, clean_text, parse_bools, parse_dates, parse_months,
+                            parse_numbers, python_strings)
 from kit.schemas import Column, TableSpec
 
 
