@@ -340,8 +340,9 @@ def contract_markdown() -> str:
         "",
         "Generated from `kit/schemas.py` by `python -m kit.schemas > docs/DATA_CONTRACT.md`; do not edit by hand.",
         "",
-        "One folder per dealership. Each table is `NAME.csv` (UTF-8, UTF-8 with BOM, GBK/GB18030) or `NAME.xlsx`",
-        "(first sheet; title rows above the header are skipped). Headers may be the canonical names or any alias below",
+        "One folder per dealership. Each table is `NAME.csv` (UTF-8, UTF-8 with BOM, GBK/GB18030; separated by commas,",
+        "tabs or semicolons) or `NAME.xlsx` (the first sheet whose top rows hold the table's headers; title rows above",
+        "the header are skipped). Headers may be the canonical names or any alias below",
         "(case, spaces and full-width brackets are ignored). Dates: `2026-10-31`, `2026/10/31`, `2026年10月31日` or",
         "Excel dates; months: `2026-10`, `2026/10`, `2026年10月`; yes/no: `是/否`, `true/false`, `1/0`, `Y/N`.",
         "Unknown extra columns are kept and reported as a warning; in `staff`, an extra column whose filled cells are",
@@ -377,9 +378,80 @@ def contract_markdown() -> str:
               "- leads: a won or lost lead needs `closed_at`; an open lead has none; `closed_at` ≥ `created_at`;",
               "  `delivered_at` only on won leads and not before `closed_at`.",
               "- staff: `leave_date` ≥ `hire_date`; `leave_type` is set exactly when `leave_date` is.",
-              "- followups: every `lead_id` exists in leads (error).",
-              "- leads.consultant_id and kpi.staff_id should exist in staff (warning).", ""]
+              "- orders: `delivered_at` not before `ordered_at`.",
+              "- every date and month: not before 1900-01-01 (error).",
+              "- followups: every `lead_id` exists in leads (error); a follow-up dated before its lead's `created_at`",
+              "  is a warning (kept and counted as it is).",
+              "- leads.consultant_id and kpi.staff_id should exist in staff (warning).",
+              "- dealer.yml: every metric a KPI profile, gate or the profit commission names exists in kpi (error when",
+              "  dealer.yml sets them; one warning when the kit's default profiles would be used).", ""]
+    lines += ["## What the kit does with unusual input", "",
+              "`kit validate` lists every problem of every file in one pass; an error stops `kit report` before",
+              "anything is written (exit code 2), a warning is printed and the data is used as described.", "",
+              "| input | what the kit does |", "|---|---|"]
+    lines += [f"| {case} | {handling} |" for case, handling in UNUSUAL_INPUT]
+    lines += ["", "## Which month `--month last` reports on", "",
+              "The latest month that is complete in every one of sales, leads and kpi, and not after today:",
+              "sales and kpi are complete for a month when every store that had rows the month before has rows in it",
+              "(kpi rows belong to the store of their `staff_id`); leads are complete when the lead export's newest",
+              "date on or before today (a lead created, closed or delivered, a follow-up, a grade-sheet or traffic",
+              "day) reaches the month's last day. The current month is never complete. Rows dated after today (a",
+              "typo'd year, a next month exported early) are never chosen and are listed as warnings. A month",
+              "before the first month all three tables cover, or after the chosen one, is refused with the range.",
+              "A store that closed must still appear with zero rows, or the month stays incomplete.", ""]
     return "\n".join(lines)
+
+
+#: (input, handling) rows of the data contract's "What the kit does with unusual input" table
+UNUSUAL_INPUT: tuple[tuple[str, str], ...] = (
+    ("UTF-16 text (Excel's 'Unicode text'), with or without BOM; bytes that are neither UTF-8 nor GBK",
+     "error naming the file and how to save it (CSV UTF-8 or .xlsx)"),
+    ("different encodings in different files", "each file is decoded on its own; read as usual"),
+    ("one file whose lines are partly UTF-8 and partly GBK (two exports pasted together)",
+     "error naming the lines in the minority encoding; never read as garbled text"),
+    ("NUL (zero) bytes inside cells", "error naming the rows and the column"),
+    ("a table with only its header", "required table: error (for stock: the stock is unknown, so no order can be "
+     "suggested); optional table: warning, treated as absent"),
+    ("a table with one row", "read as usual"),
+    ("a table path that is a folder, a named pipe (FIFO), a device, a symbolic link that loops or points nowhere, "
+     "or a file that cannot be read", "error naming the file and what it is; a pipe is refused without waiting on it"),
+    ("an old `.xls` workbook", "error: save it as `.xlsx` or export `.csv`"),
+    ("semicolon- or tab-separated CSV", "the separator whose split finds the most known headers is used"),
+    ("a row with more cells than the header (an unquoted comma, as in ¥12,345)",
+     "error naming the row; empty trailing cells are ignored; a short row is padded with empty cells"),
+    ("blank lines between or after the rows", "skipped; row numbers in messages stay those Excel shows"),
+    ("Excel: a notes sheet before the data", "the first sheet whose top rows hold the table's headers is read"),
+    ("Excel: merged title cells, title rows above the header, blank or formatted rows at the end",
+     "titles skipped (up to 10 rows), empty rows dropped"),
+    ("dates as Excel serial numbers (46326)", "read as dates (1899-12-30 + days; a fraction is the time of day)"),
+    ("months as Excel serial numbers", "five-digit numbers between 32874 and 73050 (1990–2099) are read as the "
+     "month of that date; other five-digit numbers are an error (they would read as years like 4629)"),
+    ("a column twice, or two headers that map to one column (`客户编号` and `lead_id`)",
+     "error naming both headers and their column letters"),
+    ("two unknown columns with the same header", "both kept, the second as `NAME (2)`; warning"),
+    ("money as text: `¥12,345.00`, `￥8,000元`, full-width digits, `85%`",
+     "read as the number (12345.0, 8000.0, 0.85); thousands separators must group by three"),
+    ("a decimal comma (`12,5`)", "error: it is never read as 125"),
+    ("dates after today", "warning naming the rows (targets may be ahead); never chosen as the report month"),
+    ("dates before 1990, or a few dates more than 12 months before the rest of their column (a typo'd year)",
+     "warning naming the rows"),
+    ("dates before 1900, or years the kit cannot hold (9999-12-31 as 'no end date')",
+     "error naming the rows: leave the cell empty instead"),
+    ("follow-ups dated before their lead was created", "warning naming the rows; kept and counted as they are"),
+    ("a store with no rows in a month between its first and last month (sales, kpi, leads, traffic)",
+     "warning naming the store and months; the forecast counts a missing month as 0 deliveries, and that month "
+     "cannot be `--month last` while the store had rows the month before"),
+    ("a store that sells but has no stock rows", "warning: the order plan counts it as 0 cars in stock"),
+    ("dealer.yml missing", "warning; neutral defaults (name 'Dealership', store ids as names, default KPI "
+     "settings), never the kit's sample template"),
+    ("dealer.yml empty or only comments", "warning; the same neutral defaults"),
+    ("dealer.yml not UTF-8 or GBK text, UTF-16, with NUL bytes, larger than 1 MB, a folder or a named pipe",
+     "error naming the file"),
+    ("dealer.yml with YAML anchors or aliases (`&a`, `*a`, including an 'alias bomb'), more than 50,000 values, or "
+     "a key written twice in one section", "error naming the line; nothing is expanded"),
+    ("dealer.yml: unknown or ill-typed settings", "error naming the setting (see `kit/settings.py`)"),
+    ("a KPI profile naming a metric the kpi table does not have", "error naming the profile and the metric"),
+)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -156,21 +156,15 @@ def parse_settings(mapping: Mapping | None, *, source: Path | None = None) -> Se
 
 
 def load_settings(path: str | Path | None = None) -> Settings:
-    """Load ``dealer.yml`` (the kit's example settings when ``path`` is None)."""
+    """Load ``dealer.yml`` (the kit's example settings when ``path`` is None).
+
+    The file is read by :func:`kit.io.read_settings_file`: a safe path (no folder or named pipe), at most 1 MB,
+    UTF-8 or GBK, YAML without anchors, aliases or repeated keys; each refusal is a ConfigError naming the file.
+    """
+    from kit.io.settings_file import read_settings_file
+
     path = Path(path) if path is not None else DEFAULT_SETTINGS_FILE
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: settings file not found.") from None
-    except UnicodeDecodeError:
-        text = path.read_text(encoding="gb18030")
-    try:
-        mapping = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(f"{path.name}{where}: not valid YAML ({getattr(exc, 'problem', exc)}).") from None
-    return parse_settings(mapping, source=path)
+    return parse_settings(read_settings_file(path), source=path)
 
 
 def default_settings() -> Settings:

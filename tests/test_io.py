@@ -114,6 +114,12 @@ def only_error(path: Path, table: str) -> io.Problem:
     return errors[0]
 
 
+# KPI profiles and gates that name only the metric the valid kpi table has
+VALID_SETTINGS = ("dealer:\n  name: Test Motors\n  stores: {S1: East, S2: West}\n"
+                  "kpi:\n  profiles: {mature: {units_sold: 1.0}}\n  stages: [{from: '2026-01', stage: mature}]\n"
+                  "  gates: []\n  bonus: {profit_commission_rate: 0}\n")
+
+
 @pytest.fixture()
 def dealer_dir(tmp_path: Path) -> Path:
     """A valid folder with every required table as UTF-8 CSV and a small dealer.yml."""
@@ -121,8 +127,7 @@ def dealer_dir(tmp_path: Path) -> Path:
     folder.mkdir()
     for name in VALID_TABLES:
         write_csv(folder, name, rows_of(name))
-    (folder / "dealer.yml").write_text("dealer:\n  name: Test Motors\n  stores: {S1: East, S2: West}\n",
-                                       encoding="utf-8")
+    (folder / "dealer.yml").write_text(VALID_SETTINGS, encoding="utf-8")
     return folder
 
 
@@ -632,7 +637,11 @@ def test_load_dealer_on_a_valid_folder(dealer_dir):
     assert dealer.settings.store_name("S2") == "West"
     assert dealer.warnings == []
     assert set(dealer.files) == set(schemas.REQUIRED_TABLES) | {"dealer.yml"}
-    assert io.latest_complete_month(dealer) == "2026-10"
+    # the leads end on 2026-10-03, so October is not complete in leads (sales and kpi have it)
+    choice = io.choose_month(dealer, today=dt.date(2026, 12, 3))
+    assert (choice.month, choice.limited_by) == ("2026-09", "leads")
+    assert choice.last_complete == {"sales": "2026-10", "leads": "2026-09", "kpi": "2026-10"}
+    assert io.latest_complete_month(dealer, today=dt.date(2026, 12, 3)) == "2026-09"
 
 
 def test_bad_settings_are_listed_by_validate_dir(dealer_dir):
@@ -680,3 +689,58 @@ def test_codes_in_another_case_are_accepted_and_old_xls_files_get_a_clear_messag
     (tmp_path / "sales.xls").write_bytes(b"\xd0\xcf\x11\xe0")
     with pytest.raises(DataContractError, match=r"sales\.xls: the old Excel 97–2003 format.*sales\.xlsx"):
         kio.find_table_file(tmp_path, "sales")
+
+
+# --------------------------------------------------------------------------- snapshot and import weight
+
+
+def test_snapshot_round_trip_keeps_dtypes_values_settings_and_warnings(dealer_dir, tmp_path):
+    write_csv(dealer_dir, "staff", with_column(rows_of("staff"), "备注", ["x", "", "y"]))  # a warning, extra column
+    dealer = io.load_dealer(dealer_dir, today=dt.date(2026, 12, 3))
+    assert dealer.warnings
+    io.save_snapshot(dealer, tmp_path / "snap")
+    (dealer_dir / "leads.csv").write_text("changed after validation\n", encoding="utf-8")
+    back = io.load_snapshot(tmp_path / "snap")
+    assert sorted(back.tables) == sorted(dealer.tables)
+    for name, frame in dealer.tables.items():
+        pd.testing.assert_frame_equal(back.tables[name], frame, check_dtype=True)
+    assert back.warnings == dealer.warnings
+    assert back.settings == dealer.settings
+    assert back.files == dealer.files and back.data_dir == dealer.data_dir
+    # the hashes are those of the validated inputs, not of the files as they are now
+    assert back.file_hashes() == dealer.file_hashes() != {}
+    with pytest.raises(DataContractError, match=r"changed since they were validated: .*leads\.csv"):
+        io.load_snapshot(tmp_path / "snap", verify=True)
+
+
+def test_snapshot_of_a_folder_without_dealer_yml_keeps_the_neutral_defaults(dealer_dir, tmp_path):
+    (dealer_dir / "dealer.yml").unlink()
+    dealer = io.load_dealer(dealer_dir)
+    back = io.load_snapshot(io.save_snapshot(dealer, tmp_path / "snap").parent)
+    assert back.settings.dealer.name == "Dealership" and back.settings.source is None
+    assert back.warnings == dealer.warnings
+
+
+def test_no_snapshot_is_a_data_contract_error(tmp_path):
+    with pytest.raises(DataContractError, match=r"no validated snapshot"):
+        io.load_snapshot(tmp_path)
+
+
+def test_importing_kit_io_imports_no_analysis():
+    import subprocess
+    import sys
+
+    code = ("import sys, kit.io; heavy = ('kit.leads', 'kit.turnover', 'kit.kpi', 'kit.forecast', 'kit.models', "
+            "'kit.settings', 'sklearn', 'lifelines', 'statsforecast'); "
+            "print(','.join(m for m in heavy if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**__import__("os").environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    assert out.stdout.strip() == ""
+
+
+def test_the_data_contract_document_is_generated_from_the_schemas():
+    text = (Path(__file__).resolve().parents[1] / "docs" / "DATA_CONTRACT.md").read_text(encoding="utf-8")
+    assert text == schemas.contract_markdown(), "run: python -m kit.schemas > docs/DATA_CONTRACT.md"
+    assert "## What the kit does with unusual input" in text
+    for case, handling in schemas.UNUSUAL_INPUT:
+        assert f"| {case} | {handling} |" in text
