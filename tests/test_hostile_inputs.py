@@ -601,7 +601,7 @@ def test_a_typod_setting_is_refused_naming_it(folder):
     text = (folder / "dealer.yml").read_text(encoding="utf-8").replace("  currency: CNY", "  curency: CNY")
     (folder / "dealer.yml").write_text(text, encoding="utf-8")
     problem = only_error(folder)
-    assert "dealer.curency" in problem.found and "unknown setting" in problem.found
+    assert "dealer.curency" in str(problem) and "unknown setting" in str(problem)
 
 
 def test_a_profile_naming_a_metric_absent_from_kpi_is_refused(folder, capsys):

@@ -648,7 +648,7 @@ def test_bad_settings_are_listed_by_validate_dir(dealer_dir):
     (dealer_dir / "dealer.yml").write_text("dealer:\n  language: fr\n", encoding="utf-8")
     report = io.validate_dir(dealer_dir)
     assert [p.file for p in report.errors] == ["dealer.yml"]
-    assert "dealer.language" in report.errors[0].found and "'fr'" in report.errors[0].found
+    assert "dealer.language" in str(report.errors[0]) and "'fr'" in str(report.errors[0])
 
 
 def test_cli_validate_fails_and_prints_every_problem(dealer_dir, capsys):

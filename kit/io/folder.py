@@ -194,8 +194,8 @@ def _read_settings(data_dir: Path, problems: list[Problem]) -> tuple[object, set
                                     "an empty file; neutral defaults are used", severity="warning"))
         kpi = mapping.get("kpi")
         return parse_settings(mapping, source=path), set(kpi) if isinstance(kpi, dict) else set()
-    except ConfigError as exc:
-        problems.append(Problem(SETTINGS_FILE, None, "valid settings", str(exc)))
+    except ConfigError as exc:  # every problem of every section, one line each (dealer.yml: kpi.cap: …)
+        problems.extend(exc.problems or [Problem(SETTINGS_FILE, None, "valid settings", str(exc))])
     except Exception as exc:  # noqa: BLE001 - an unattended run must report, not crash, on any settings failure
         problems.append(Problem(SETTINGS_FILE, None, "settings the kit can read",
                                 f"an unexpected error ({type(exc).__name__}: {exc})"))
