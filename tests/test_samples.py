@@ -114,7 +114,7 @@ def test_regenerating_reproduces_the_committed_files_byte_for_byte(tmp_path):
 def test_the_grade_log_draws_nothing_from_the_other_tables_streams(monkeypatch):
     """The grade log has its own random stream: without it, every other table comes out the same."""
     with_log = samples.make_dealership(seed=4, scale=0.05, include_truth=True)
-    monkeypatch.setattr(samples, "_grade_log_frame", lambda sim: pd.DataFrame())
+    monkeypatch.setattr(samples.dealership, "_grade_log_frame", lambda sim: pd.DataFrame())
     without = samples.make_dealership(seed=4, scale=0.05, include_truth=True)
     assert len(with_log["grade_log"]) > 100
     for name in with_log:
