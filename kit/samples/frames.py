@@ -6,13 +6,12 @@ import numpy as np
 import pandas as pd
 
 from kit.samples.parameters import (
-    FLEET_MODELS, FLEET_ORDERS_PER_LEAD, FLEET_SEASON, FOLLOWUP_OUTCOMES, GRADE_LOG_NEW_DAYS, GRADE_LOG_PERSISTENCE,
-    GRADE_LOG_UNGRADED_SHARE, GRADE_NOISE_SD, GRADE_READINESS_LOGIT, GRADE_THRESHOLDS, LEAD_SIGNALS,
-    LEADS_PER_STORE_MONTH, LONG_GAP_DAYS, MODELS, ROLE_NORMS, TIERS, _GIVEN, _GRADE_LOG_STREAM, _KIND_CODES,
-    _MOBILE_PREFIXES, _NEVER, _OUT, _STATUS_CODES, _SURNAMES, _VISIT, _WON, _LOST,
+    FOLLOWUP_OUTCOMES, GRADE_LOG_NEW_DAYS, GRADE_LOG_PERSISTENCE, GRADE_LOG_UNGRADED_SHARE, GRADE_NOISE_SD,
+    GRADE_READINESS_LOGIT, GRADE_THRESHOLDS, LEAD_SIGNALS, LONG_GAP_DAYS, MODELS, ROLE_NORMS, TIERS, _GIVEN,
+    _GRADE_LOG_STREAM, _KIND_CODES, _LOST, _MOBILE_PREFIXES, _NEVER, _OUT, _STATUS_CODES, _SURNAMES, _VISIT, _WON,
 )
 from kit.samples.simulation import _Simulation, _logit
-from kit.schemas import FOLLOWUPS, KPI, LEADS, SALES, STOCK
+from kit.schemas import FOLLOWUPS, KPI, LEADS, STOCK
 
 def _staff_frame(sim: _Simulation) -> tuple[pd.DataFrame, dict[int, str]]:
     people = sorted(sim.people, key=lambda p: (p.hire_day >= 0, p.hire_day if p.hire_day >= 0 else 0, p.index))
@@ -308,41 +307,6 @@ def _kpi_frame(sim: _Simulation, ids: dict[int, str], leads: pd.DataFrame) -> pd
             for metric, actual, target in metrics:
                 rows.append((month, cid, metric, float(actual), float(target)))
     return pd.DataFrame(rows, columns=KPI.column_names)
-
-
-def _sales_frame(sim: _Simulation, leads: pd.DataFrame) -> pd.DataFrame:
-    rng = sim.rng_side
-    won = leads[leads["status"] == "won"]
-    delivered = won[won["delivered_at"].notna()]
-    units = delivered.groupby([delivered["delivered_at"].dt.strftime("%Y-%m"), "store_id", "model_interest"]).agg(
-        units=("created_at", "size"), gross_profit=("gross_profit", "sum"))
-    orders = won.groupby([won["closed_at"].dt.strftime("%Y-%m"), "store_id", "model_interest"]).size()
-    rows = []
-    fleet_names = list(FLEET_MODELS)
-    fleet_w = np.array([FLEET_MODELS[k] for k in fleet_names])
-    for m in range(sim.burn_in, sim.n_months):
-        month = _month_label(sim, m)
-        for s, store in enumerate(sim.stores):
-            fleet = {}
-            level = LEADS_PER_STORE_MONTH[min(s, len(LEADS_PER_STORE_MONTH) - 1)]
-            season = FLEET_SEASON.get(int(sim.calendar_month[m]), 1.0) * (0.3 if sim.festival_month[m] else 1.0)
-            for _ in range(int(rng.poisson(FLEET_ORDERS_PER_LEAD * level * sim.scale * season))):
-                name = fleet_names[int(rng.choice(len(fleet_names), p=fleet_w))]
-                fleet[name] = fleet.get(name, 0) + int(rng.integers(2, 6))
-            for j, model in enumerate(MODELS):
-                if model.lifecycle == "launch" and m < sim.launch_month:
-                    continue
-                key = (month, store, model.name)
-                retail = int(units["units"].get(key, 0)) if key in units.index else 0
-                gp = float(units["gross_profit"].get(key, 0.0)) if key in units.index else 0.0
-                n_fleet = fleet.get(model.name, 0)
-                fleet_gp = float(np.sum(rng.normal(600, 300, n_fleet))) if n_fleet else 0.0
-                rows.append((month, store, model.name, retail + n_fleet, int(orders.get(key, 0)) + n_fleet,
-                             float(round(gp + fleet_gp))))
-    frame = pd.DataFrame(rows, columns=SALES.column_names)
-    frame["units"] = frame["units"].astype("int64")
-    frame["orders"] = frame["orders"].astype("int64")
-    return frame
 
 
 def _stock_frame(sim: _Simulation, sales: pd.DataFrame) -> pd.DataFrame:

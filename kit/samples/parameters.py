@@ -229,6 +229,8 @@ CONSULTANT_POSTS = (6, 5)
 LEADS_PER_STORE_MONTH = (380, 320)
 #: Fleet (大客户) orders per store and month for each lead arrival (2–5 cars an order).
 FLEET_ORDERS_PER_LEAD = 0.0031
+#: Mean cars per fleet deal (2–5, uniform).
+FLEET_CARS_PER_DEAL = 3.5
 #: Expected lead → order conversion used to set consultants' unit targets.
 PLANNED_CONVERSION = 0.085
 
@@ -249,3 +251,78 @@ _FIXED_ZIP_TIME = (2026, 11, 1, 0, 0, 0)
 #: Second seed word of the grade log's own random stream (drawn after every other table, so they do not move).
 _GRADE_LOG_STREAM = 0x47524144
 
+
+# --------------------------------------------------------------------------- the order ledger and the targets
+
+#: Attached income of a retail deal (DOMAIN.md §2.1–2.2). Each product is sold with probability
+#: sigmoid(logit(take-up) + the consultant's effect + the model tier's effect) and earns the tier's mean amount
+#: times log-normal noise (rounded to 10 CNY). The consultant's effects are drawn per consultant
+#: (``truth/consultant_traits.csv``): ``deal_skill_logit`` = ``DEAL_SKILL['from_conversion_skill']`` × their
+#: conversion skill + normal noise (sd ``DEAL_SKILL['sd']``) lifts finance, insurance and extended warranty;
+#: ``accessories_factor`` (log-normal, sd ``DEAL_SKILL['accessories_sd']``) scales both the accessories take-up (as
+#: ``0.8 × log factor`` on the log-odds) and the amount.
+#:
+#: - finance (按揭 fee and bank commission): take-up 0.85 for a lead that wanted a loan (``leads.finance``), 0.22
+#:   otherwise, so about 55 % of retail cars are financed through the dealer (J.D. Power: 57–64 %);
+#: - insurance: commission of 10–15 % (uniform) on a first-year premium of the tier's size;
+#: - accessories (精品/装饰): most deals, a few thousand CNY;
+#: - extended warranty (延保): a minority;
+#: - trade-in (置换): a lead with ``trade_in`` trades its car in with probability ``TRADE_IN_TAKE_UP``; income is
+#:   normal around the tier's mean (sd 1,200, at least 300 CNY).
+DEAL_SKILL: dict[str, float] = {"from_conversion_skill": 0.9, "sd": 0.35, "accessories_sd": 0.30}
+FINANCE_TAKE_UP: dict[bool, float] = {True: 0.85, False: 0.22}
+FINANCE_TIER_LOGIT: dict[str, float] = {"premium": 0.3, "standard": 0.0, "entry": -0.2}
+FINANCE_FEE_CNY: dict[str, float] = {"premium": 4800, "standard": 3200, "entry": 2200}
+INSURANCE_TAKE_UP = 0.88
+INSURANCE_PREMIUM_CNY: dict[str, float] = {"premium": 7800, "standard": 5200, "entry": 3900}
+INSURANCE_COMMISSION = (0.10, 0.15)
+ACCESSORIES_TAKE_UP = 0.82
+ACCESSORIES_CNY: dict[str, float] = {"premium": 5200, "standard": 3000, "entry": 1600}
+WARRANTY_TAKE_UP = 0.20
+WARRANTY_TIER_LOGIT: dict[str, float] = {"premium": 0.4, "standard": 0.0, "entry": -0.3}
+WARRANTY_CNY: dict[str, float] = {"premium": 2600, "standard": 1700, "entry": 1100}
+TRADE_IN_TAKE_UP = 0.62
+TRADE_IN_INCOME_CNY: dict[str, float] = {"premium": 5000, "standard": 3500, "entry": 2500}
+#: Fleet (大客户) cars: no dealer loan or trade-in; insurance on some at a lower commission, a little accessories.
+FLEET_ATTACH: dict[str, float] = {"insurance_take_up": 0.6, "insurance_commission": 0.08,
+                                  "accessories_take_up": 0.15, "accessories_cny": 800}
+#: Retail orders cancelled (退订) before hand-over: probability base + loan wish (the loan may be declined) + long
+#: wait (a car handed over 10 or more days after the order, or not yet handed over); cancelled 2 days after the
+#: order at the earliest and before the planned hand-over. The lead stays ``won`` (it did order) but loses its
+#: ``delivered_at``; the order's attached income is 0.
+CANCELLATION: dict[str, float] = {"base": 0.012, "loan_wish": 0.02, "long_wait": 0.03}
+#: First call after delivery (交车回访, ``orders.followup_at``), days after the hand-over. ``prompt`` consultants
+#: call on day 1–3 (weights 0.5/0.3/0.2), late with probability ``late`` (days ``late_days``) and never with
+#: ``missing``. Consultants whose ``followup_discipline`` (the lead follow-up slackness of the simulation) is at least
+#: ``LATE_FOLLOWUP_DISCIPLINE`` are ``late`` (``truth/consultant_traits.csv`` ``delivery_followup``). A call due
+#: after the consultant left is missed with probability ``FOLLOWUP_AFTER_LEAVING_MISSED``; one due after the last
+#: day is not in the data yet. Fleet cars: the sales manager calls 2–7 days after with probability 0.8.
+DELIVERY_FOLLOWUP: dict[str, dict] = {
+    "prompt": {"missing": 0.03, "late": 0.06, "late_days": (4, 10)},
+    "late": {"missing": 0.25, "late": 0.45, "late_days": (5, 21)},
+}
+LATE_FOLLOWUP_DISCIPLINE = 1.8
+FOLLOWUP_AFTER_LEAVING_MISSED = 0.7
+#: Store targets (``targets``), set the way a dealer sets them: last year's same month, smoothed (the share
+#: ``SAME_MONTH_WEIGHT`` of it plus the rest from last year's monthly average × the calendar's 淡旺季 coefficient,
+#: :data:`MONTH_SEASON` over its mean), × (1 + ``TARGET_GROWTH``) × the OEM's push (``OEM_PUSH`` by calendar month:
+#: 金九银十 and the year-end). The target copies last year's Spring Festival month, so a festival that moves
+#: between January and February leaves one month easy and the other hard. Where the data has no last year (the
+#: first 12 months) last year is the demand model's expectation for that month (with its Spring Festival) times
+#: the store's realised conversion, with log-normal noise (sd 0.05). Gross profit and attached income:
+#: the deliveries target × the store's amount per delivered car over the 12 months ending two months before
+#: (the first six months' average while fewer than six months are known), income × ``INCOME_TARGET_UPLIFT``.
+#: Model targets split the store's deliveries target by last year's model mix (the 12 months a year before; the
+#: OEM's planned shares while fewer than six of them are known, and for a model not sold then), whole cars by
+#: largest remainder, so they add up to the store's target; a model whose share rounds to no car has no row.
+TARGET_GROWTH = 0.08
+SAME_MONTH_WEIGHT = 0.6
+OEM_PUSH: dict[int, float] = {9: 1.10, 10: 1.10, 12: 1.15}
+INCOME_TARGET_UPLIFT = 1.05
+INCOME_COLUMNS = ("accessories_income", "insurance_income", "finance_income", "warranty_income", "trade_in_income")
+#: Second seed word of the ledger's own random stream (orders, cancellations, targets), so the other tables keep
+#: their draws.
+_LEDGER_STREAM = 0x4C454447
+_COMPANY_WORDS = ("恒达", "宏远", "鑫源", "华通", "永盛", "金桥", "瑞丰", "远航", "天成", "中联", "顺安", "博远",
+                  "新程", "泰和", "嘉禾", "长鸿", "润邦", "益民", "安捷", "佳运")
+_COMPANY_TRADES = ("物流", "租车", "出行", "建设", "科技", "物业", "环保", "贸易", "客运", "城市服务")

@@ -15,11 +15,12 @@ import pandas as pd
 from kit.exceptions import ConfigError
 from kit.samples.parameters import (
     ANNUAL_TREND, BURN_IN_MONTHS, CHANNEL_MIX, CONSULTANT_POSTS, EVENT_MONTH_FACTOR, FESTIVAL_FEBRUARY_AFTER_JANUARY,
+    FLEET_CARS_PER_DEAL, FLEET_MODELS, FLEET_ORDERS_PER_LEAD, FLEET_SEASON,
     FESTIVAL_MONTH_FACTOR, FILLER_CONTACTS, GRADE_CADENCE_DAYS, GRADE_NOISE_SD, GRADE_STYLE_SHARES, GRADE_THRESHOLDS,
     LAUNCH_MONTHS_BEFORE_END, LEAD_RANDOM_EFFECTS, LEAD_SIGNALS, LEADS_PER_STORE_MONTH, LONG_GAP_DAYS, LOST_REASONS,
     MANAGER_ROLES, MAX_REGULAR_GAP_DAYS, MODELS, MONTH_SEASON, ONLINE_SHARE_GROWTH, PLANNED_CONVERSION, ROLE_NORMS,
     SPRING_FESTIVAL, STAFF_BASELINE_MONTHLY_HAZARD, STAFF_SIGNALS, TEAM_TURNOVER_NORM, TIERS, _CALL, _GIVEN, _LOST,
-    _NEVER, _OPEN, _OUT, _SMS, _SURNAMES, _VISIT, _WECHAT, _WON,
+    _NEVER, _OPEN, _OUT, _SMS, _SURNAMES, _VISIT, _WECHAT, _WON, CarModel,
 )
 
 def _logit(p: float) -> float:
@@ -115,6 +116,10 @@ class _Simulation:
         self.month_end = np.append(self.month_start[1:] - 1, self.end_day)
         self.calendar_month = np.asarray(self.periods.month)
         self.launch_month = self.n_months - 1 - LAUNCH_MONTHS_BEFORE_END
+        self.models: tuple[CarModel, ...] = MODELS
+        self.fleet_models: dict[str, float] = FLEET_MODELS
+        self.lead_level = [LEADS_PER_STORE_MONTH[min(s, len(LEADS_PER_STORE_MONTH) - 1)] for s in range(n_stores)]
+        self.fleet_rate = [FLEET_ORDERS_PER_LEAD] * n_stores
         self.people: list[_Person] = []
         self.slots: list[_Slot] = []
         self.rehires = 0
@@ -147,6 +152,38 @@ class _Simulation:
         self.closed_day = closed
         self.slow_day = slow
         self.festival_start = {y: (pd.Timestamp(s) - self.start_date).days for y, s in SPRING_FESTIVAL.items()}
+
+    @staticmethod
+    def _festival_month(period: pd.Period) -> bool:
+        """Whether the Spring Festival falls in ``period``."""
+        day = SPRING_FESTIVAL.get(period.year)
+        return day is not None and pd.Period(day, freq="M") == period
+
+    def lead_season(self, s: int, period: pd.Period) -> float:
+        """Lead-arrival season of store ``s`` in any month (the factor :meth:`_demand` uses), festival included."""
+        factor = MONTH_SEASON[period.month]
+        if self._festival_month(period):
+            factor *= FESTIVAL_MONTH_FACTOR
+        if period.month == 2 and self._festival_month(period - 1):
+            factor *= FESTIVAL_FEBRUARY_AFTER_JANUARY
+        return factor
+
+    def expected_volume(self, s: int, period: pd.Period) -> tuple[float, float]:
+        """Expected leads and fleet cars of store ``s`` in any month, before noise (used to plan targets)."""
+        years = (period - self.history_start.to_period("M")).n / 12.0
+        level = self.lead_level[s] * self.scale
+        leads = level * (1 + ANNUAL_TREND * years) * self.lead_season(s, period)
+        fleet_season = FLEET_SEASON.get(period.month, 1.0) * (0.3 if self._festival_month(period) else 1.0)
+        return leads, self.fleet_rate[s] * level * fleet_season * FLEET_CARS_PER_DEAL
+
+    def on_sale(self, model: CarModel, period: pd.Period) -> bool:
+        """Whether ``model`` is sold in ``period`` (the launch model from its launch month)."""
+        return model.lifecycle != "launch" or (period - self.periods[0]).n >= self.launch_month
+
+    def planned_model_share(self, period: pd.Period) -> dict[str, float]:
+        """The models' planned share of leads in ``period`` (the months before the simulation: its first month)."""
+        m = int(np.clip((period - self.periods[0]).n, 0, self.n_months - 1))
+        return {model.name: float(share) for model, share in zip(self.models, self.model_shares[m])}
 
     def _demand(self) -> None:
         """Expected lead arrivals per store and month: level × trend × season × Spring Festival × noise."""

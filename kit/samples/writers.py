@@ -116,6 +116,59 @@ def _write_leads_xlsx(leads: pd.DataFrame, path: Path, *, export_date: pd.Timest
     return path
 
 
+def _ledger_readme_rows(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """README rows of ``orders.csv`` and ``targets.csv``, with the figures a reader can check in the files."""
+    orders, sales, targets = tables["orders"], tables["sales"], tables["targets"]
+    first = pd.Timestamp(sales["month"].min())
+    retail = orders[orders["sale_type"] == "retail"]
+    fleet = orders[orders["sale_type"] == "fleet"]
+    before = int((orders["ordered_at"] < first).sum())
+    cars = retail[retail["delivered_at"].notna()]
+    rates = []
+    for col, word in (("finance_income", "finance (按揭)"), ("insurance_income", "insurance"),
+                      ("accessories_income", "accessories (精品/装饰)"),
+                      ("warranty_income", "extended warranty (延保)"), ("trade_in_income", "trade-in (置换)")):
+        sold = cars[col] > 0
+        rates.append(f"{word} {sold.mean():.0%} of cars, {cars.loc[sold, col].mean():,.0f} CNY each")
+    settled = cars[cars["delivered_at"] <= cars["delivered_at"].max() - pd.Timedelta(days=21)]
+    within = (settled["followup_at"] - settled["delivered_at"]).dt.days <= 3
+    traits = tables.get("consultant_traits")
+    late_within = ""
+    if traits is not None and "delivery_followup" in traits:
+        late = settled["consultant_id"].isin(traits.loc[traits["delivery_followup"] == "late", "staff_id"])
+        late_within = (f"; the consultants marked `late` in `truth/consultant_traits.csv` (the ones who also let "
+                       f"lead follow-ups slide) on {within[late].mean():.0%} of theirs")
+    store = targets[targets["model"].isna() & (targets["metric"] == "deliveries")]
+    achieved = store.merge(sales.groupby(["month", "store_id"], as_index=False)["units"].sum(),
+                           on=["month", "store_id"])
+    met = (achieved["units"] >= achieved["target"]).mean()
+    return [
+        "| `orders.csv` | the order and delivery ledger (订单交车台账), one row per car: every won lead "
+        f"({len(retail) - before:,} retail orders signed in the history: `ordered_at` = the lead's `closed_at`, "
+        "`delivered_at` its `delivered_at`, `gross_profit` its `gross_profit`), "
+        f"{len(fleet):,} fleet (大客户) cars, in deals of 2–5 cars with a company, that come from no lead "
+        "(`sale_type` fleet, `consultant_id` empty: sold by the sales manager) and "
+        f"{before} cars ordered before the history and delivered in its first month (their lead is not in the "
+        f"export). {int(orders['cancelled_at'].notna().sum())} orders were cancelled (`cancelled_at`, more often "
+        "when the customer wanted a loan or waited for the car, `kit.samples.CANCELLATION`): never delivered, "
+        "attached income 0; the lead stays `won` without `delivered_at`. Attached income in CNY (0 = not sold), "
+        "on delivered retail cars: " + "; ".join(rates) + ". It varies by model tier and by consultant "
+        "(`truth/consultant_traits.csv`: `deal_skill_logit` for finance, insurance and warranty, "
+        "`accessories_factor`; rates in `kit.samples.FINANCE_TAKE_UP` …). `followup_at` = the first call after "
+        f"hand-over (交车回访): within 3 days on {within.mean():.0%} of the cars delivered up to three weeks before "
+        f"the end{late_within}; empty = no call (yet). Names and phones invented. |",
+        "| `targets.csv` | monthly targets per store (`model` empty: `deliveries`, `orders`, `gross_profit` and the "
+        "five attached-income metrics) and per store × model (`deliveries`; they add up to the store's), for every "
+        "month of the history and the month after it. Set as a dealer sets them (`kit.samples.TARGET_GROWTH`): "
+        "last year's same month (smoothed with the 淡旺季 calendar) + 8 %, × 1.10 in September and October and "
+        "× 1.15 in December for the OEM's push; the first year from the demand model. Income and gross-profit "
+        "targets = the deliveries target × the amount per car of the 12 months before (+5 % for income). "
+        f"Deliveries targets met in {met:.0%} of store-months; the Spring Festival moving from 2025-01 to 2026-02 "
+        "leaves January 2026 easy and February 2026 hard; the run-out model misses its model targets, the "
+        "growing EV beats them. |",
+    ]
+
+
 def _readme(seed: int, tables: dict[str, pd.DataFrame]) -> str:
     """The ``README.md`` written next to the sample files: the seed and what each file holds."""
     leads, staff, sales, kpi = tables["leads"], tables["staff"], tables["sales"], tables["kpi"]
@@ -158,12 +211,15 @@ def _readme(seed: int, tables: dict[str, pd.DataFrame]) -> str:
         "`training_hours` are extra columns for the at-risk model. Leaving follows "
         f"`kit.samples.STAFF_SIGNALS`. {rehired} former consultant(s) rehired under a new staff id (same name). |",
         "| `kpi.csv` | monthly actual and target per sales consultant employed in the month. `units_sold` = "
-        "won leads by `closed_at` month; the tier targets split the unit target (one decimal); "
-        f"`new_model_units` exists from the launch of {launch}; `complaints` is lower-is-better (target = "
-        "allowed maximum). |",
-        "| `sales.csv` | deliveries (`units`, by `delivered_at` month), orders (by `closed_at` month) and gross "
-        f"profit per store and model, including fleet (大客户) deals that come from no lead ({fleet:.0%} of "
-        "units) and, in the first month, cars ordered before it. |",
+        "won leads by `closed_at` month (= the consultant's orders signed that month in `orders.csv`; a later "
+        "cancellation is not deducted, like a KPI sheet closed at month end); the tier targets split the unit "
+        f"target (one decimal); `new_model_units` exists from the launch of {launch}; `complaints` is "
+        "lower-is-better (target = allowed maximum). |",
+        "| `sales.csv` | the monthly sum of `orders.csv` per store and model: `units` = cars delivered in the month, "
+        "`orders` = orders signed in it (a later cancellation is not deducted), `gross_profit` = the delivered "
+        f"cars' gross profit. Fleet (大客户) deals that come from no lead are {fleet:.0%} of units; the first "
+        "month's deliveries include cars ordered before it. |",
+        *_ledger_readme_rows(tables),
         "| `traffic.csv` | daily walk-ins, calls and online enquiries per store, registered as leads or not. |",
         "| `stock.csv` | stock per store and model on the last day. |",
         f"| `grade_log.csv` | the month-end grade sheet (意向客户级别状况表): one row per lead open on each month "
@@ -200,15 +256,15 @@ def write_samples(out_dir: str | Path, *, seed: int = DEFAULT_SEED) -> dict[str,
     Returns
     -------
     dict of Path
-        Each written file by name (``leads``, ``staff``, …, ``grade_log``, ``dealer``, ``leads_xlsx``,
-        ``leads_gbk``, ``readme``, ``consultant_traits``, ``lead_truth``).
+        Each written file by name (``leads``, ``staff``, …, ``grade_log``, ``orders``, ``targets``, ``dealer``,
+        ``leads_xlsx``, ``leads_gbk``, ``readme``, ``consultant_traits``, ``lead_truth``).
     """
     out = Path(out_dir)
     (out / "dealer_exports").mkdir(parents=True, exist_ok=True)
     (out / "truth").mkdir(parents=True, exist_ok=True)
     tables = make_dealership(seed=seed, include_truth=True)
     paths: dict[str, Path] = {}
-    for name in ("staff", "leads", "followups", "traffic", "kpi", "sales", "stock"):
+    for name in ("staff", "leads", "followups", "traffic", "kpi", "sales", "stock", "orders", "targets"):
         paths[name] = _write_csv(tables[name], out / f"{name}.csv")
     grade_log = tables["grade_log"]
     paths["grade_log"] = _write_csv(grade_log.assign(at=_fmt_date(grade_log["at"])), out / "grade_log.csv")
