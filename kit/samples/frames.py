@@ -7,7 +7,7 @@ import pandas as pd
 
 from kit.samples.parameters import (
     FOLLOWUP_OUTCOMES, GRADE_LOG_NEW_DAYS, GRADE_LOG_PERSISTENCE, GRADE_LOG_UNGRADED_SHARE, GRADE_NOISE_SD,
-    GRADE_READINESS_LOGIT, GRADE_THRESHOLDS, LEAD_SIGNALS, LONG_GAP_DAYS, MODELS, ROLE_NORMS, TIERS, _GIVEN,
+    GRADE_READINESS_LOGIT, GRADE_THRESHOLDS, LEAD_SIGNALS, LONG_GAP_DAYS, ROLE_NORMS, TIERS, _GIVEN,
     _GRADE_LOG_STREAM, _KIND_CODES, _LOST, _MOBILE_PREFIXES, _NEVER, _OUT, _STATUS_CODES, _SURNAMES, _VISIT, _WON,
 )
 from kit.samples.simulation import _Simulation, _logit
@@ -15,7 +15,7 @@ from kit.schemas import FOLLOWUPS, KPI, LEADS, STOCK
 
 def _staff_frame(sim: _Simulation) -> tuple[pd.DataFrame, dict[int, str]]:
     people = sorted(sim.people, key=lambda p: (p.hire_day >= 0, p.hire_day if p.hire_day >= 0 else 0, p.index))
-    ids = {p.index: f"E{k + 1:03d}" for k, p in enumerate(people)}
+    ids = {p.index: f"{sim.staff_prefix}{k + 1:03d}" for k, p in enumerate(people)}
     rows = []
     for p in people:
         slot = sim.slots[p.slot]
@@ -50,30 +50,25 @@ def _staff_frame(sim: _Simulation) -> tuple[pd.DataFrame, dict[int, str]]:
     return frame, ids
 
 
-def _export_order(sim: _Simulation) -> tuple[list[int], list[int], dict[int, str]]:
-    """Simulated leads in creation order, the exported ones (in that order) and their lead ids.
+def _export_order(sim: _Simulation) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Simulated leads in creation order, the exported ones (in that order) and every lead's id ('' if not exported).
 
     Exported: leads created in the history, and leads created in the burn-in that are still open on its first day.
     """
-    leads = sim.leads
-    hs = sim.history_start_day
-    order = sorted(range(len(leads)), key=lambda i: (leads[i]["t0"], leads[i]["store"], i))
-    exported = [i for i in order if leads[i]["day"] >= hs or leads[i]["close_day"] is None
-                or leads[i]["close_day"] >= hs]
-    width = max(5, len(str(len(exported))))
-    return order, exported, {i: f"L{k + 1:0{width}d}" for k, i in enumerate(exported)}
+    leads = sim.columns()
+    n = len(leads)
+    order = np.lexsort((np.arange(n), leads.store, leads.t0))
+    close = leads.close_day
+    keep = (leads.day >= sim.history_start_day) | np.isnan(close) | (close >= sim.history_start_day)
+    exported = order[keep[order]]
+    width = max(sim.lead_width, len(str(len(exported))))
+    ids = np.full(n, "", dtype=object)
+    ids[exported] = [f"{sim.lead_prefix}{k + 1:0{width}d}" for k in range(len(exported))]
+    return order, exported, ids
 
 
-def _lead_frames(sim: _Simulation, ids: dict[int, str]) -> tuple[pd.DataFrame, ...]:
-    """Leads, followups and lead truth of the exported leads, and every simulated lead (for sales and traffic).
-
-    Exported: leads created in the history, and leads created in the burn-in that are still open on its first day.
-    """
-    leads = sim.leads
-    order, exported, lead_ids = _export_order(sim)
-    exported_set = set(exported)
-    rng = sim.rng_names
-    n = len(order)
+def _names_and_phones(rng: np.random.Generator, n: int) -> tuple[list[str], list[str]]:
+    """Invented customer names (surname + one or two given characters) and mobile numbers."""
     surnames = np.array(list(_SURNAMES))
     given = np.array(list(_GIVEN))
     s = surnames[rng.integers(len(surnames), size=n)]
@@ -84,58 +79,69 @@ def _lead_frames(sim: _Simulation, ids: dict[int, str]) -> tuple[pd.DataFrame, .
     mid = rng.integers(0, 10000, size=n)
     tail = rng.integers(0, 10000, size=n)
     phones = [f"{a}-{b:04d}-{c:04d}" for a, b, c in zip(prefixes, mid, tail)]
-    rows, followups, truth = [], [], []
+    return names, phones
+
+
+def _lead_frames(sim: _Simulation, ids: dict[int, str]) -> tuple[pd.DataFrame, ...]:
+    """Leads, followups and lead truth of the exported leads, and every simulated lead (for sales and traffic).
+
+    Exported: leads created in the history, and leads created in the burn-in that are still open on its first day.
+    """
+    leads = sim.columns()
+    order, exported, lead_ids = _export_order(sim)
+    names, phones = _names_and_phones(sim.rng_names, len(order))
     start = sim.start_date
-    for k, i in enumerate(order):
-        lead = leads[i]
-        events = sim.events[i]
-        visits = sum(1 for e in events if e[1] == _VISIT)
-        status = lead["status"]
-        rows.append({
-            "lead_id": lead_ids.get(i, ""),
-            "store_id": lead["store"],
-            "created_at": lead["day"],
-            "channel": lead["channel"],
-            "consultant_id": ids[lead["consultant"]],
-            "model_interest": MODELS[lead["model"]].name,
-            "visits": visits,
-            "test_drive": any(e[2] == _OUT["test_drive"] for e in events),
-            "quoted": any(e[2] == _OUT["quoted"] for e in events),
-            "trade_in": bool(lead["trade_in"]),
-            "finance": bool(lead["finance"]),
-            "grade": "O" if status == _WON else "F" if status == _LOST else lead["grade"],
-            "status": _STATUS_CODES[status],
-            "closed_at": lead["close_day"],
-            "delivered_at": lead["delivery_day"],
-            "lost_reason": lead["reason"] if status == _LOST else None,
-            "gross_profit": lead["gross_profit"] if status == _WON else None,
-            "customer_name": names[k],
-            "phone": phones[k],
-        })
-        if i not in exported_set:
-            continue
-        cid = ids[lead["consultant"]]
-        for t, kind, outcome in events:
-            followups.append((lead_ids[i], t, cid, _KIND_CODES[kind], FOLLOWUP_OUTCOMES[outcome]))
-        truth.append({"lead_id": lead_ids[i], "p_win": round(lead["p_win"], 5),
-                      "signals_logit": round(lead["x_signals"], 4), "prompt_followup": bool(lead["prompt"]),
-                      "long_gap": bool(lead["long_gap"]), "orphaned": bool(lead["orphaned"])})
-    frame = pd.DataFrame(rows, columns=LEADS.column_names)
-    for col in ("created_at", "closed_at", "delivered_at"):
-        days = pd.to_numeric(frame[col], errors="coerce")
-        frame[col] = start + pd.to_timedelta(days, unit="D")
-        frame[col] = pd.to_datetime(frame[col])
-    frame["visits"] = frame["visits"].astype("int64")
-    for col in ("test_drive", "quoted", "trade_in", "finance"):
-        frame[col] = frame[col].astype(bool)
-    frame["gross_profit"] = pd.to_numeric(frame["gross_profit"], errors="coerce").astype("float64")
-    everything = frame
-    frame = frame[frame["lead_id"] != ""].reset_index(drop=True)
-    fu = pd.DataFrame(followups, columns=["lead_id", "minute", "consultant_id", "kind", "outcome"])
+    n = len(leads)
+    staff_ids = np.array([ids[k] for k in range(len(sim.people))], dtype=object)
+    visits = np.bincount(leads.ev_lead[leads.ev_kind == _VISIT], minlength=n)
+    drove = np.bincount(leads.ev_lead[leads.ev_outcome == _OUT["test_drive"]], minlength=n) > 0
+    quoted = np.bincount(leads.ev_lead[leads.ev_outcome == _OUT["quoted"]], minlength=n) > 0
+    status = leads.status[order]
+    won, lost = status == _WON, status == _LOST
+
+    def dates(days: np.ndarray) -> pd.Series:
+        return pd.Series(pd.to_datetime(start + pd.to_timedelta(days, unit="D")))
+
+    everything = pd.DataFrame({
+        "lead_id": lead_ids[order],
+        "store_id": np.array(sim.stores, dtype=object)[leads.store[order]],
+        "created_at": dates(leads.day[order].astype(float)),
+        "channel": np.array(sim.channels, dtype=object)[leads.channel[order]],
+        "consultant_id": staff_ids[leads.consultant[order]],
+        "model_interest": np.array([m.name for m in sim.models], dtype=object)[leads.model[order]],
+        "visits": visits[order].astype("int64"),
+        "test_drive": drove[order],
+        "quoted": quoted[order],
+        "trade_in": leads.trade_in[order].astype(bool),
+        "finance": leads.finance[order].astype(bool),
+        "grade": np.where(won, "O", np.where(lost, "F", leads.grade[order])).astype(object),
+        "status": np.array(_STATUS_CODES, dtype=object)[status],
+        "closed_at": dates(leads.close_day[order]),
+        "delivered_at": dates(leads.delivery_day[order]),
+        "lost_reason": np.where(lost, leads.reason[order], None),
+        "gross_profit": np.where(won, leads.gross_profit[order], np.nan).astype("float64"),
+        "customer_name": np.array(names, dtype=object),
+        "phone": np.array(phones, dtype=object),
+    }, columns=LEADS.column_names)
+    frame = everything[everything["lead_id"] != ""].reset_index(drop=True)
+    shown = np.zeros(n, dtype=bool)
+    shown[exported] = True
+    ev = shown[leads.ev_lead]
+    owner = leads.ev_lead[ev]
+    fu = pd.DataFrame({"lead_id": lead_ids[owner], "minute": leads.ev_minute[ev],
+                       "consultant_id": staff_ids[leads.consultant[owner]],
+                       "kind": np.array(_KIND_CODES, dtype=object)[leads.ev_kind[ev]],
+                       "outcome": np.array(FOLLOWUP_OUTCOMES, dtype=object)[leads.ev_outcome[ev]]})
     fu["at"] = start + pd.to_timedelta(fu["minute"], unit="min")
     fu = fu.sort_values(["minute", "lead_id"], kind="mergesort").reset_index(drop=True)
     fu = fu[FOLLOWUPS.column_names]
-    return frame, fu, pd.DataFrame(truth), everything
+    truth = pd.DataFrame({"lead_id": lead_ids[exported],
+                          "p_win": [round(v, 5) for v in leads.p_win[exported].tolist()],
+                          "signals_logit": [round(v, 4) for v in leads.x_signals[exported].tolist()],
+                          "prompt_followup": leads.prompt[exported].astype(bool),
+                          "long_gap": leads.long_gap[exported].astype(bool),
+                          "orphaned": leads.orphaned[exported].astype(bool)})
+    return frame, fu, truth, everything
 
 
 def _grade_log_frame(sim: _Simulation) -> pd.DataFrame:
@@ -143,29 +149,34 @@ def _grade_log_frame(sim: _Simulation) -> pd.DataFrame:
 
     Uses its own random stream (``[seed, _GRADE_LOG_STREAM]``), so the other tables are the same with or without it.
     """
-    rng = np.random.default_rng([sim.seed, _GRADE_LOG_STREAM])
+    rng = sim.stream(_GRADE_LOG_STREAM)
     _, exported, lead_ids = _export_order(sim)
     columns = {"lead_id": pd.Series([], dtype=object), "at": pd.Series([], dtype="datetime64[ns]"),
                "grade": pd.Series([], dtype=object)}
     n = len(exported)
     if n == 0:
         return pd.DataFrame(columns)
-    leads = [sim.leads[i] for i in exported]
-    created = np.array([lead["day"] for lead in leads], dtype=np.int64)
-    close = np.array([_NEVER if lead["close_day"] is None else lead["close_day"] for lead in leads], dtype=np.int64)
-    won = np.array([lead["status"] == _WON for lead in leads])
-    final_grade = np.array([lead["grade"] for lead in leads], dtype=object)
-    bias = np.array([sim.people[lead["consultant"]].grade_bias for lead in leads])
-    prompt = np.array([bool(lead["prompt"]) for lead in leads])
+    leads = sim.columns()
+    created = leads.day[exported]
+    close = np.where(np.isnan(leads.close_day[exported]), _NEVER, leads.close_day[exported]).astype(np.int64)
+    won = leads.status[exported] == _WON
+    final_grade = leads.grade[exported]
+    bias = np.array([p.grade_bias for p in sim.people])[leads.consultant[exported]]
+    prompt = leads.prompt[exported].astype(bool)
     sig = LEAD_SIGNALS
     # the lead's true log-odds without the signals that show over time, and its hidden part (skill + lead noise)
-    static = np.array([sig["intercept"] + sig.get(f"channel_{lead['channel']}", 0.0)
-                       + sig["trade_in"] * lead["trade_in"] + sig["finance"] * lead["finance"] for lead in leads])
-    hidden = np.array([_logit(lead["p_win"]) - lead["x_signals"] for lead in leads])
+    channel_logit = np.array([sig.get(f"channel_{c}", 0.0) for c in sim.channels])
+    static = (sig["intercept"] + sim.brand.conversion_logit + channel_logit[leads.channel[exported]]
+              + sig["trade_in"] * leads.trade_in[exported] + sig["finance"] * leads.finance[exported])
+    p_win = leads.p_win[exported]
+    hidden = np.log(p_win / (1.0 - p_win)) - leads.x_signals[exported]
     # contacts, in time order per lead: running visits, test drive, quote and the longest gap between contacts
-    n_events = np.array([len(sim.events[i]) for i in exported], dtype=np.int64)
-    flat = np.array([e for i in exported for e in sim.events[i]], dtype=np.int64).reshape(-1, 3)
-    owner = np.repeat(np.arange(n), n_events)
+    position = np.full(len(leads), -1, dtype=np.int64)
+    position[exported] = np.arange(n)
+    ev = position[leads.ev_lead] >= 0
+    owner = position[leads.ev_lead[ev]]
+    flat = np.stack([leads.ev_minute[ev], leads.ev_kind[ev], leads.ev_outcome[ev]], axis=1).astype(np.int64)
+    n_events = np.bincount(owner, minlength=n)
     order = np.lexsort((flat[:, 0], owner))
     flat, owner = flat[order], owner[order]
     day = flat[:, 0] // 1440
@@ -212,7 +223,7 @@ def _grade_log_frame(sim: _Simulation) -> pd.DataFrame:
         grade[ungraded & (d - created[idx] < GRADE_LOG_NEW_DAYS)] = "N"
         if d == sim.end_day:
             grade = final_grade[idx]
-        rows.append(pd.DataFrame({"lead_id": [lead_ids[exported[k]] for k in idx],
+        rows.append(pd.DataFrame({"lead_id": lead_ids[exported[idx]],
                                   "at": sim.start_date + pd.Timedelta(days=d), "grade": grade}))
     if not rows:
         return pd.DataFrame(columns)
@@ -237,20 +248,21 @@ def _month_label(sim: _Simulation, m: int) -> str:
 
 def _kpi_frame(sim: _Simulation, ids: dict[int, str], leads: pd.DataFrame) -> pd.DataFrame:
     rng = sim.rng_kpi
-    tier_of = {m.name: m.tier for m in MODELS}
-    launch_model = next((m.name for m in MODELS if m.lifecycle == "launch"), None)
+    tier_of = {m.name: m.tier for m in sim.models}
+    launch_model = next((m.name for m in sim.models if m.lifecycle == "launch"), None)
     won = leads[leads["status"] == "won"].copy()
     won["month"] = won["closed_at"].dt.strftime("%Y-%m")
     won["tier"] = won["model_interest"].map(tier_of)
-    won_counts = won.groupby(["consultant_id", "month"]).size()
-    tier_counts = won.groupby(["consultant_id", "month", "tier"]).size()
-    gp_sums = won.groupby(["consultant_id", "month"])["gross_profit"].sum()
-    new_model = won[won["model_interest"] == launch_model].groupby(["consultant_id", "month"]).size()
+    # plain dicts: looking up a MultiIndex Series per consultant-month is slow for a group's thousands of them
+    won_counts = won.groupby(["consultant_id", "month"]).size().to_dict()
+    tier_counts = won.groupby(["consultant_id", "month", "tier"]).size().to_dict()
+    gp_sums = won.groupby(["consultant_id", "month"])["gross_profit"].sum().to_dict()
+    new_model = won[won["model_interest"] == launch_model].groupby(["consultant_id", "month"]).size().to_dict()
     created_month = leads["created_at"].dt.strftime("%Y-%m")
-    created = leads.groupby([leads["consultant_id"], created_month]).size()
+    created = leads.groupby([leads["consultant_id"], created_month]).size().to_dict()
     channel_mask = leads["channel"].isin(["referral", "event"])
     channel_leads = leads[channel_mask].groupby([leads["consultant_id"][channel_mask],
-                                                 created_month[channel_mask]]).size()
+                                                 created_month[channel_mask]]).size().to_dict()
     created_day = (leads["created_at"] - sim.start_date).dt.days.to_numpy()
     closed_day = (leads["closed_at"] - sim.start_date).dt.days.to_numpy()
     closed_day = np.where(np.isnan(closed_day), _NEVER, closed_day)
@@ -292,7 +304,7 @@ def _kpi_frame(sim: _Simulation, ids: dict[int, str], leads: pd.DataFrame) -> pd
                 ("display_score", float(np.clip(round(rng.normal(87 + 3 * p.conscientiousness, 4)), 40, 100)), 90),
             ]
             if launch_window:
-                target_new = max(0.5, round(target_units * sim.model_shares[m][[x.name for x in MODELS].index(
+                target_new = max(0.5, round(target_units * sim.model_shares[m][[x.name for x in sim.models].index(
                     launch_model)], 1))
                 metrics.append(("new_model_units", int(new_model.get((cid, month), 0)), target_new))
             metrics += [
@@ -315,7 +327,7 @@ def _stock_frame(sim: _Simulation, sales: pd.DataFrame) -> pd.DataFrame:
     recent = sales[sales["month"].isin(last3)].groupby(["store_id", "model"])["units"].sum() / 3.0
     rows = []
     for store in sim.stores:
-        for model in MODELS:
+        for model in sim.models:
             if (store, model.name) not in recent.index:
                 continue
             avg = float(recent[(store, model.name)])

@@ -6,7 +6,7 @@ against :data:`STAFF_SIGNALS`, the grade audit against :data:`GRADE_THRESHOLDS` 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 DEFAULT_SEED = 2026
 HISTORY_START = "2023-11"
@@ -250,6 +250,65 @@ _NEVER = 10**9
 _FIXED_ZIP_TIME = (2026, 11, 1, 0, 0, 0)
 #: Second seed word of the grade log's own random stream (drawn after every other table, so they do not move).
 _GRADE_LOG_STREAM = 0x47524144
+
+
+# --------------------------------------------------------------------------- brands and stores
+
+
+@dataclass(frozen=True)
+class Brand:
+    """A brand a 4S store sells: its line-up and what sets its showrooms apart.
+
+    ``conversion_logit`` is added to the intercept of :data:`LEAD_SIGNALS`; ``loan_wish`` is the share of leads
+    that want a loan; ``planned_conversion`` sets consultants' unit targets; ``price_factor`` scales the attached
+    income amounts (insurance premiums, fees, accessories) to the brand's price level.
+    """
+
+    name: str
+    name_zh: str
+    models: tuple[CarModel, ...]
+    fleet_models: dict[str, float]
+    conversion_logit: float = 0.0
+    channel_mix: dict[str, float] = field(default_factory=lambda: dict(CHANNEL_MIX))
+    loan_wish: float = 0.45
+    planned_conversion: float = PLANNED_CONVERSION
+    launch_months_before_end: int = LAUNCH_MONTHS_BEFORE_END
+    price_factor: float = 1.0
+
+
+@dataclass(frozen=True)
+class StoreProfile:
+    """One store of a simulation: its id, size, demand and seasonality.
+
+    ``consultant_posts`` sales consultant posts; ``staff_scale`` sizes the other teams (DCC, after-sales) against
+    the sample's (2 DCC specialists, 2 service advisors, 3 technicians at 1.0); ``leads_per_month`` new leads a
+    month before trend and season; ``season`` the lead season by calendar month (12 values, :data:`MONTH_SEASON`
+    for the sample); ``festival_factor`` the Spring Festival month's multiplier; ``trend`` lead growth a year;
+    ``fleet_rate`` fleet deals a month per lead.
+    """
+
+    store_id: str
+    consultant_posts: int
+    staff_scale: float
+    leads_per_month: float
+    season: tuple[float, ...] = tuple(MONTH_SEASON[m] for m in range(1, 13))
+    festival_factor: float = FESTIVAL_MONTH_FACTOR
+    trend: float = ANNUAL_TREND
+    fleet_rate: float = FLEET_ORDERS_PER_LEAD
+
+
+#: The sample dealership's brand.
+SAMPLE_BRAND = Brand(DEALER_NAME, "示范", MODELS, FLEET_MODELS)
+
+
+def sample_stores(n_stores: int, scale: float) -> tuple[StoreProfile, ...]:
+    """The sample dealership's stores S1 … Sn (S1 the bigger; further stores like the last of the constants)."""
+    out = []
+    for i in range(n_stores):
+        posts = CONSULTANT_POSTS[min(i, len(CONSULTANT_POSTS) - 1)]
+        out.append(StoreProfile(f"S{i + 1}", max(2, int(round(posts * scale))), scale,
+                                LEADS_PER_STORE_MONTH[min(i, len(LEADS_PER_STORE_MONTH) - 1)]))
+    return tuple(out)
 
 
 # --------------------------------------------------------------------------- the order ledger and the targets

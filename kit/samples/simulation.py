@@ -14,13 +14,12 @@ import pandas as pd
 
 from kit.exceptions import ConfigError
 from kit.samples.parameters import (
-    ANNUAL_TREND, BURN_IN_MONTHS, CHANNEL_MIX, CONSULTANT_POSTS, EVENT_MONTH_FACTOR, FESTIVAL_FEBRUARY_AFTER_JANUARY,
-    FLEET_CARS_PER_DEAL, FLEET_MODELS, FLEET_ORDERS_PER_LEAD, FLEET_SEASON,
-    FESTIVAL_MONTH_FACTOR, FILLER_CONTACTS, GRADE_CADENCE_DAYS, GRADE_NOISE_SD, GRADE_STYLE_SHARES, GRADE_THRESHOLDS,
-    LAUNCH_MONTHS_BEFORE_END, LEAD_RANDOM_EFFECTS, LEAD_SIGNALS, LEADS_PER_STORE_MONTH, LONG_GAP_DAYS, LOST_REASONS,
-    MANAGER_ROLES, MAX_REGULAR_GAP_DAYS, MODELS, MONTH_SEASON, ONLINE_SHARE_GROWTH, PLANNED_CONVERSION, ROLE_NORMS,
-    SPRING_FESTIVAL, STAFF_BASELINE_MONTHLY_HAZARD, STAFF_SIGNALS, TEAM_TURNOVER_NORM, TIERS, _CALL, _GIVEN, _LOST,
-    _NEVER, _OPEN, _OUT, _SMS, _SURNAMES, _VISIT, _WECHAT, _WON, CarModel,
+    BURN_IN_MONTHS, Brand, CarModel, EVENT_MONTH_FACTOR, FESTIVAL_FEBRUARY_AFTER_JANUARY, FILLER_CONTACTS,
+    FLEET_CARS_PER_DEAL, FLEET_SEASON, GRADE_CADENCE_DAYS, GRADE_NOISE_SD, GRADE_STYLE_SHARES, GRADE_THRESHOLDS,
+    LEAD_RANDOM_EFFECTS, LEAD_SIGNALS, LONG_GAP_DAYS, LOST_REASONS, MANAGER_ROLES, MAX_REGULAR_GAP_DAYS,
+    ONLINE_SHARE_GROWTH, ROLE_NORMS, SAMPLE_BRAND, SPRING_FESTIVAL, STAFF_BASELINE_MONTHLY_HAZARD, STAFF_SIGNALS,
+    StoreProfile, TEAM_TURNOVER_NORM, TIERS, _CALL, _GIVEN, _LOST, _NEVER, _OPEN, _OUT, _SMS, _SURNAMES, _VISIT,
+    _WECHAT, _WON, sample_stores,
 )
 
 def _logit(p: float) -> float:
@@ -73,31 +72,82 @@ class _Slot:
     leave_days: list[int] = field(default_factory=list)
 
 
+@dataclass
+class _LeadColumns:
+    """Every simulated lead as columns (one entry per lead) and its contacts as flat arrays (internal).
+
+    Codes: ``channel`` indexes ``sim.channels``, ``model`` ``sim.models``, ``consultant`` ``sim.people``, ``store``
+    ``sim.stores``; ``status`` is ``_WON``/``_LOST``/``_OPEN``; days are day numbers of the simulation, NaN for none.
+    The contacts (``ev_*``) are sorted by lead, then time; ``ev_minute`` counts minutes from the first day.
+    """
+
+    consultant: np.ndarray
+    store: np.ndarray
+    t0: np.ndarray
+    day: np.ndarray
+    channel: np.ndarray
+    model: np.ndarray
+    trade_in: np.ndarray
+    finance: np.ndarray
+    grade: np.ndarray
+    status: np.ndarray
+    close_day: np.ndarray
+    reason: np.ndarray
+    gross_profit: np.ndarray
+    delivery_day: np.ndarray
+    p_win: np.ndarray
+    x_signals: np.ndarray
+    prompt: np.ndarray
+    long_gap: np.ndarray
+    orphaned: np.ndarray
+    ev_lead: np.ndarray
+    ev_minute: np.ndarray
+    ev_kind: np.ndarray
+    ev_outcome: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.t0)
+
+
 # --------------------------------------------------------------------------- the simulation
 
 
 class _Simulation:
     """Month-by-month simulation of staff, leads, contacts and KPIs (internal)."""
 
-    def __init__(self, *, seed: int, start: str, end: str, n_stores: int, scale: float):
+    def __init__(self, *, seed: int, start: str, end: str, n_stores: int | None = None, scale: float = 1.0,
+                 brand: Brand = SAMPLE_BRAND, stores: tuple[StoreProfile, ...] | None = None,
+                 seed_key: int | None = None, planted_exits: bool = True, staff_prefix: str = "E",
+                 lead_prefix: str = "L", lead_width: int = 5):
+        """Set up the calendar and the stores.
+
+        ``stores`` replaces the sample's stores (then ``n_stores`` is ignored); ``seed_key`` is a second seed word
+        (a group's store number), so each store of a group has its own streams; ``planted_exits`` plants the
+        sample's two manager exits; the prefixes and width shape the staff and lead ids.
+        """
         first, last = _parse_month(start, "start"), _parse_month(end, "end")
         if last < first + 2:
             raise ConfigError(f"end must be at least 2 months after start (a history of 3 months or more); "
                               f"got start={start!r}, end={end!r}.")
-        if not isinstance(n_stores, (int, np.integer)) or not 1 <= n_stores <= 9:
+        if stores is None and (not isinstance(n_stores, (int, np.integer)) or not 1 <= n_stores <= 9):
             raise ConfigError(f"n_stores must be an integer from 1 to 9; got {n_stores!r}.")
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ConfigError(f"seed must be a non-negative integer; got {seed!r}.")
         if not isinstance(scale, (int, float)) or not 0.01 <= scale <= 5:
             raise ConfigError(f"scale must be a number from 0.01 to 5; got {scale!r}.")
         self.seed = int(seed)
-        streams = np.random.SeedSequence(self.seed).spawn(4)
+        self.seed_key = seed_key
+        streams = np.random.SeedSequence(self._entropy()).spawn(4)
         self.rng = np.random.default_rng(streams[0])        # the simulation itself
         self.rng_names = np.random.default_rng(streams[1])  # names and phones
         self.rng_kpi = np.random.default_rng(streams[2])    # KPI metrics not derived from leads
         self.rng_side = np.random.default_rng(streams[3])   # traffic, fleet, stock
         self.scale = float(scale)
-        self.stores = [f"S{i + 1}" for i in range(n_stores)]
+        self.brand = brand
+        self.profiles = tuple(stores) if stores is not None else sample_stores(int(n_stores), self.scale)
+        self.stores = [profile.store_id for profile in self.profiles]
+        self.planted_exits_enabled = planted_exits
+        self.staff_prefix, self.lead_prefix, self.lead_width = staff_prefix, lead_prefix, lead_width
         # the simulation starts BURN_IN_MONTHS early, so the first month inherits a pipeline of open leads
         self.burn_in = BURN_IN_MONTHS
         self.history_start = first.start_time.normalize()
@@ -115,16 +165,25 @@ class _Simulation:
         self.month_start = np.searchsorted(self.month_of_day, np.arange(self.n_months))
         self.month_end = np.append(self.month_start[1:] - 1, self.end_day)
         self.calendar_month = np.asarray(self.periods.month)
-        self.launch_month = self.n_months - 1 - LAUNCH_MONTHS_BEFORE_END
-        self.models: tuple[CarModel, ...] = MODELS
-        self.fleet_models: dict[str, float] = FLEET_MODELS
-        self.lead_level = [LEADS_PER_STORE_MONTH[min(s, len(LEADS_PER_STORE_MONTH) - 1)] for s in range(n_stores)]
-        self.fleet_rate = [FLEET_ORDERS_PER_LEAD] * n_stores
+        self.launch_month = self.n_months - 1 - brand.launch_months_before_end
+        self.models: tuple[CarModel, ...] = brand.models
+        self.fleet_models: dict[str, float] = brand.fleet_models
+        self.lead_level = [profile.leads_per_month for profile in self.profiles]
+        self.fleet_rate = [profile.fleet_rate for profile in self.profiles]
         self.people: list[_Person] = []
         self.slots: list[_Slot] = []
         self.rehires = 0
         self._names_used: set[str] = set()
         self._festival_days()
+
+    def _entropy(self, *words: int) -> list[int] | int:
+        """Seed material of a random stream: the seed, the store key (groups) and the stream's own words."""
+        key = [self.seed] + ([self.seed_key] if self.seed_key is not None else []) + list(words)
+        return key[0] if len(key) == 1 else key
+
+    def stream(self, word: int) -> np.random.Generator:
+        """A random stream of its own (the grade log's, the ledger's), so drawing it moves no other table."""
+        return np.random.default_rng(self._entropy(word))
 
     # ---------------------------------------------------------------- calendar and demand
 
@@ -161,9 +220,9 @@ class _Simulation:
 
     def lead_season(self, s: int, period: pd.Period) -> float:
         """Lead-arrival season of store ``s`` in any month (the factor :meth:`_demand` uses), festival included."""
-        factor = MONTH_SEASON[period.month]
+        factor = self.profiles[s].season[period.month - 1]
         if self._festival_month(period):
-            factor *= FESTIVAL_MONTH_FACTOR
+            factor *= self.profiles[s].festival_factor
         if period.month == 2 and self._festival_month(period - 1):
             factor *= FESTIVAL_FEBRUARY_AFTER_JANUARY
         return factor
@@ -172,7 +231,7 @@ class _Simulation:
         """Expected leads and fleet cars of store ``s`` in any month, before noise (used to plan targets)."""
         years = (period - self.history_start.to_period("M")).n / 12.0
         level = self.lead_level[s] * self.scale
-        leads = level * (1 + ANNUAL_TREND * years) * self.lead_season(s, period)
+        leads = level * (1 + self.profiles[s].trend * years) * self.lead_season(s, period)
         fleet_season = FLEET_SEASON.get(period.month, 1.0) * (0.3 if self._festival_month(period) else 1.0)
         return leads, self.fleet_rate[s] * level * fleet_season * FLEET_CARS_PER_DEAL
 
@@ -188,18 +247,18 @@ class _Simulation:
     def _demand(self) -> None:
         """Expected lead arrivals per store and month: level × trend × season × Spring Festival × noise."""
         years = (np.arange(self.n_months) - self.burn_in) / 12.0
-        season = np.array([MONTH_SEASON[int(m)] for m in self.calendar_month])
-        season = season * np.where(self.festival_month, FESTIVAL_MONTH_FACTOR, 1.0)
-        season = season * np.where(self.after_january_festival, FESTIVAL_FEBRUARY_AFTER_JANUARY, 1.0)
         self.expected_leads = np.zeros((len(self.stores), self.n_months))
-        for s in range(len(self.stores)):
-            level = LEADS_PER_STORE_MONTH[min(s, len(LEADS_PER_STORE_MONTH) - 1)] * self.scale
+        for s, profile in enumerate(self.profiles):
+            season = np.array([profile.season[int(m) - 1] for m in self.calendar_month])
+            season = season * np.where(self.festival_month, profile.festival_factor, 1.0)
+            season = season * np.where(self.after_january_festival, FESTIVAL_FEBRUARY_AFTER_JANUARY, 1.0)
+            level = profile.leads_per_month * self.scale
             noise = np.exp(self.rng.normal(0.0, 0.06, self.n_months))
-            self.expected_leads[s] = level * (1 + ANNUAL_TREND * years) * season * noise
+            self.expected_leads[s] = level * (1 + profile.trend * years) * season * noise
         # model interest shares by month
-        shares = np.zeros((self.n_months, len(MODELS)))
+        shares = np.zeros((self.n_months, len(self.models)))
         t = np.clip((np.arange(self.n_months) - self.burn_in) / max(self.n_months - 1 - self.burn_in, 1), 0, 1)
-        for j, model in enumerate(MODELS):
+        for j, model in enumerate(self.models):
             share = np.full(self.n_months, model.interest_share)
             if model.lifecycle == "growing":
                 share = share * (1 + t)
@@ -210,15 +269,16 @@ class _Simulation:
                 share = share * ramp
             shares[:, j] = share
         self.model_shares = shares / shares.sum(axis=1, keepdims=True)
-        tier_of = np.array([TIERS.index(m.tier) for m in MODELS])
+        tier_of = np.array([TIERS.index(m.tier) for m in self.models])
         self.tier_shares = np.stack([self.model_shares[:, tier_of == k].sum(axis=1) for k in range(3)], axis=1)
-        gp = np.array([m.gross_profit_cny for m in MODELS])
+        gp = np.array([m.gross_profit_cny for m in self.models])
         self.planned_gp_per_unit = self.model_shares @ gp + 700.0
         # channel mix by month
-        mix = np.zeros((self.n_months, len(CHANNEL_MIX)))
-        names = list(CHANNEL_MIX)
+        channel_mix = self.brand.channel_mix
+        mix = np.zeros((self.n_months, len(channel_mix)))
+        names = list(channel_mix)
         for m in range(self.n_months):
-            row = np.array([CHANNEL_MIX[c] for c in names])
+            row = np.array([channel_mix[c] for c in names])
             grow = ONLINE_SHARE_GROWTH * t[m]
             row[names.index("online")] += grow
             row[names.index("walk_in")] -= grow * 0.6
@@ -307,12 +367,11 @@ class _Simulation:
             self._hire(i, -tenure_days)
 
     def _post_counts(self) -> list[dict[str, int]]:
-        s = self.scale
         out = []
-        for i in range(len(self.stores)):
-            base = CONSULTANT_POSTS[min(i, len(CONSULTANT_POSTS) - 1)]
+        for profile in self.profiles:
+            s = profile.staff_scale
             out.append({
-                "sales_consultant": max(2, int(round(base * s))),
+                "sales_consultant": profile.consultant_posts,
                 "dcc_specialist": max(1, int(round(2 * s))),
                 "service_advisor": max(1, int(round(2 * s))),
                 "technician": max(1, int(round(3 * s))),
@@ -346,7 +405,7 @@ class _Simulation:
         self.leads: list[dict] = []
         self.won_by_close_month: dict[int, list[dict]] = {}
         self.events: list[list[tuple[int, int, int]]] = []
-        self.planted_exits = self._planted_manager_exits()
+        self.planted_exits = self._planted_manager_exits() if self.planted_exits_enabled else {}
         for m in range(self.n_months):
             if m >= self.burn_in:
                 self._staff_month(m)
@@ -486,7 +545,7 @@ class _Simulation:
         posts = {s: sum(1 for sl in self.slots if sl.role == "sales_consultant" and sl.store == s) for s in self.stores}
         for p in self._consultants_in_month(m):
             s = self.stores.index(p.store)
-            per_head = self.expected_leads[s, m] / posts[p.store] * PLANNED_CONVERSION
+            per_head = self.expected_leads[s, m] / posts[p.store] * self.brand.planned_conversion
             tenure = int(self.month_start[m]) - p.hire_day
             target = per_head * self._ramp(tenure) * self._employed_fraction(p, m)
             self.units_target[p.index, m] = max(1, int(round(target)))
@@ -511,7 +570,7 @@ class _Simulation:
             hire = np.array([p.hire_day for p in staff])
             leave = np.array([p.leave_day for p in staff])
             channel = rng.choice(len(self.channels), size=n, p=self.channel_mix[m])
-            model = rng.choice(len(MODELS), size=n, p=self.model_shares[m])
+            model = rng.choice(len(self.models), size=n, p=self.model_shares[m])
             for i in range(n):
                 d = int(lead_days[i])
                 ok = (hire <= d) & (d < leave)
@@ -542,11 +601,11 @@ class _Simulation:
         test_drive = visits > 0 and rng.random() < min(0.35 + 0.12 * (visits - 1), 0.75)
         quoted = rng.random() < ((0.45 + 0.25 * test_drive) if visits > 0 else 0.25)
         trade_in = rng.random() < 0.25
-        finance = rng.random() < 0.45
+        finance = rng.random() < self.brand.loan_wish
         prompt = rng.random() < c.prompt_rate
         long_gap = rng.random() < c.long_gap_rate
         sig = LEAD_SIGNALS
-        x = sig["intercept"] + sig.get(f"channel_{channel}", 0.0)
+        x = sig["intercept"] + self.brand.conversion_logit + sig.get(f"channel_{channel}", 0.0)
         x += sig["visits"] * min(visits, 4) + sig["test_drive"] * test_drive + sig["quoted"] * quoted
         x += sig["trade_in"] * trade_in + sig["finance"] * finance
         x += sig["prompt_followup"] * prompt + sig["long_gap"] * long_gap
@@ -574,7 +633,7 @@ class _Simulation:
                                            grade, GRADE_CADENCE_DAYS[grade] * c.discipline)
         gp = None
         if won:
-            mdl = MODELS[model]
+            mdl = self.models[model]
             gp = mdl.gross_profit_cny + 1500 * finance + 800 * trade_in + rng.normal(0.0, mdl.gross_profit_sd_cny)
             gp = float(round(gp / 10.0) * 10)
         close_day = close_min // 1440
@@ -597,7 +656,7 @@ class _Simulation:
         before the Spring Festival to 初六.
         """
         rng = self.rng
-        lifecycle = MODELS[model].lifecycle
+        lifecycle = self.models[model].lifecycle
         in_stock = rng.random() < {"launch": 0.2, "intermittent": 0.3}.get(lifecycle, 0.8)
         day = close_day + (int(rng.integers(2, 11)) if in_stock else int(rng.integers(10, 31)))
         date = self.start_date + pd.Timedelta(days=close_day)
@@ -777,6 +836,34 @@ class _Simulation:
                 yield lead
 
     # ---------------------------------------------------------------- finishing
+
+    def columns(self) -> _LeadColumns:
+        """The simulated leads and contacts as columns (after :meth:`finish`)."""
+        if getattr(self, "_columns", None) is None:
+            leads = self.leads
+            channel = {name: k for k, name in enumerate(self.channels)}
+
+            def col(key, dtype):
+                return np.array([lead[key] for lead in leads], dtype=dtype)
+
+            def days(key):
+                return np.array([np.nan if lead[key] is None else lead[key] for lead in leads], dtype=float)
+
+            n_events = np.array([len(events) for events in self.events], dtype=np.int64)
+            flat = np.array([e for events in self.events for e in events], dtype=np.int64).reshape(-1, 3)
+            self._columns = _LeadColumns(
+                consultant=col("consultant", np.int64), store=np.array([self.stores.index(lead["store"])
+                                                                         for lead in leads], dtype=np.int64),
+                t0=col("t0", np.int64), day=col("day", np.int64),
+                channel=np.array([channel[lead["channel"]] for lead in leads], dtype=np.int64),
+                model=col("model", np.int64), trade_in=col("trade_in", bool), finance=col("finance", bool),
+                grade=col("grade", object), status=col("status", np.int64), close_day=days("close_day"),
+                reason=col("reason", object), gross_profit=days("gross_profit"), delivery_day=days("delivery_day"),
+                p_win=col("p_win", float), x_signals=col("x_signals", float), prompt=col("prompt", bool),
+                long_gap=col("long_gap", bool), orphaned=col("orphaned", bool),
+                ev_lead=np.repeat(np.arange(len(leads)), n_events), ev_minute=flat[:, 0], ev_kind=flat[:, 1],
+                ev_outcome=flat[:, 2])
+        return self._columns
 
     def finish(self) -> None:
         """Cut leads at the consultant's leave day (orphans) and at the end of the history (open leads)."""
