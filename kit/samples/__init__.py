@@ -25,20 +25,29 @@ Mechanisms outside the two models (documented so they are not mistaken for signa
   closed as lost (``失联``) 2–10 days later, whatever the model said (``lead_truth.orphaned``).
 - Leads still undecided on the last day stay ``open``; their visit/test-drive/quote fields count only the
   contacts made so far.
-- ``sales.units`` adds fleet (大客户) deliveries that come from no lead (about 10–20 % of units); fleet orders are
-  delivered in the month they are booked. In the first month, ``sales`` also holds cars ordered before it.
+- ``sales`` is the monthly sum of the order ledger ``orders`` (:mod:`kit.samples.ledger`): the won leads plus fleet
+  (大客户) deals that come from no lead (about 10–20 % of units, delivered in the month they are booked), a few
+  cancelled orders (never delivered), attached income and delivery follow-ups; ``targets`` are set from last
+  year's months. In the first month, ``sales`` also holds cars ordered before it.
 - The simulation starts ``BURN_IN_MONTHS`` early; leads created then and still open on the first day are exported
   (their ``created_at`` falls before the first month), so the first month has a realistic pipeline.
 
+Dealer groups: :func:`make_group` and :func:`write_group` (``kit samples --stores N``) simulate many stores of
+several brands, sizes and seasons (:mod:`kit.samples.brands`) with the same models, the leads drawn as arrays
+(:mod:`kit.samples.fast`) so 100 stores take minutes, not hours.
+
 Public API: :func:`make_dealership`, :func:`make_leads`, :func:`make_staff`, :func:`make_sales`,
-:func:`write_samples`. Modules: ``parameters`` (the planted values), ``simulation`` (the month-by-month
-simulation), ``frames`` (its tables), ``dealership`` (the generators), ``writers`` (files).
+:func:`write_samples`, :func:`make_group`, :func:`write_group`. Modules: ``parameters`` (the planted values),
+``simulation`` (the month-by-month simulation), ``fast`` (its leads as arrays), ``frames`` (its tables),
+``ledger`` (orders, sales, targets), ``dealership`` (the sample's generators), ``brands`` and ``group`` (dealer
+groups), ``writers`` (files).
 """
 
 from kit.samples.dealership import make_dealership, make_leads, make_sales, make_staff
+from kit.samples.group import make_group, write_group
 from kit.samples.parameters import (
-    ACCESSORIES_CNY, ACCESSORIES_TAKE_UP, ANNUAL_TREND, BURN_IN_MONTHS, CANCELLATION, CHANNEL_MIX, CONSULTANT_POSTS,
-    CarModel, DEALER_NAME, DEAL_SKILL, DEFAULT_SEED, DELIVERY_FOLLOWUP, EVENT_MONTH_FACTOR,
+    ACCESSORIES_CNY, ACCESSORIES_TAKE_UP, ANNUAL_TREND, BURN_IN_MONTHS, Brand, CANCELLATION, CHANNEL_MIX,
+    CONSULTANT_POSTS, CarModel, DEALER_NAME, DEAL_SKILL, DEFAULT_SEED, DELIVERY_FOLLOWUP, EVENT_MONTH_FACTOR,
     FESTIVAL_FEBRUARY_AFTER_JANUARY, FESTIVAL_MONTH_FACTOR, FILLER_CONTACTS, FINANCE_FEE_CNY, FINANCE_TAKE_UP,
     FINANCE_TIER_LOGIT, FLEET_ATTACH, FLEET_CARS_PER_DEAL, FLEET_MODELS, FLEET_ORDERS_PER_LEAD, FLEET_SEASON,
     FOLLOWUP_AFTER_LEAVING_MISSED, FOLLOWUP_OUTCOMES, GRADE_CADENCE_DAYS, GRADE_LOG_NEW_DAYS, GRADE_LOG_PERSISTENCE,
@@ -47,25 +56,26 @@ from kit.samples.parameters import (
     INSURANCE_TAKE_UP, LATE_FOLLOWUP_DISCIPLINE, LAUNCH_MONTHS_BEFORE_END, LEADS_PER_STORE_MONTH,
     LEAD_RANDOM_EFFECTS, LEAD_SIGNALS, LONG_GAP_DAYS, LOST_REASONS, MANAGER_ROLES, MAX_REGULAR_GAP_DAYS, MODELS,
     MONTH_SEASON, OEM_PUSH, ONLINE_SHARE_GROWTH, PLANNED_CONVERSION, ROLE_NORMS, RoleNorm, SAME_MONTH_WEIGHT,
-    SPRING_FESTIVAL, STAFF_BASELINE_MONTHLY_HAZARD, STAFF_SIGNALS, TARGET_GROWTH, TEAM_TURNOVER_NORM, TIERS,
-    TRADE_IN_INCOME_CNY, TRADE_IN_TAKE_UP, WARRANTY_CNY, WARRANTY_TAKE_UP, WARRANTY_TIER_LOGIT,
+    SAMPLE_BRAND, SPRING_FESTIVAL, STAFF_BASELINE_MONTHLY_HAZARD, STAFF_SIGNALS, StoreProfile, TARGET_GROWTH,
+    TEAM_TURNOVER_NORM, TIERS, TRADE_IN_INCOME_CNY, TRADE_IN_TAKE_UP, WARRANTY_CNY, WARRANTY_TAKE_UP,
+    WARRANTY_TIER_LOGIT,
 )
 from kit.samples.writers import write_samples
 
 __all__ = [
-    "make_dealership", "make_leads", "make_sales", "make_staff", "write_samples", "ACCESSORIES_CNY",
-    "ACCESSORIES_TAKE_UP", "ANNUAL_TREND", "BURN_IN_MONTHS", "CANCELLATION", "CHANNEL_MIX", "CONSULTANT_POSTS",
-    "CarModel", "DEALER_NAME", "DEAL_SKILL", "DEFAULT_SEED", "DELIVERY_FOLLOWUP", "EVENT_MONTH_FACTOR",
-    "FESTIVAL_FEBRUARY_AFTER_JANUARY", "FESTIVAL_MONTH_FACTOR", "FILLER_CONTACTS", "FINANCE_FEE_CNY",
-    "FINANCE_TAKE_UP", "FINANCE_TIER_LOGIT", "FLEET_ATTACH", "FLEET_CARS_PER_DEAL", "FLEET_MODELS",
-    "FLEET_ORDERS_PER_LEAD", "FLEET_SEASON", "FOLLOWUP_AFTER_LEAVING_MISSED", "FOLLOWUP_OUTCOMES",
+    "make_dealership", "make_group", "make_leads", "make_sales", "make_staff", "write_group", "write_samples",
+    "ACCESSORIES_CNY", "ACCESSORIES_TAKE_UP", "ANNUAL_TREND", "BURN_IN_MONTHS", "Brand", "CANCELLATION",
+    "CHANNEL_MIX", "CONSULTANT_POSTS", "CarModel", "DEALER_NAME", "DEAL_SKILL", "DEFAULT_SEED", "DELIVERY_FOLLOWUP",
+    "EVENT_MONTH_FACTOR", "FESTIVAL_FEBRUARY_AFTER_JANUARY", "FESTIVAL_MONTH_FACTOR", "FILLER_CONTACTS",
+    "FINANCE_FEE_CNY", "FINANCE_TAKE_UP", "FINANCE_TIER_LOGIT", "FLEET_ATTACH", "FLEET_CARS_PER_DEAL",
+    "FLEET_MODELS", "FLEET_ORDERS_PER_LEAD", "FLEET_SEASON", "FOLLOWUP_AFTER_LEAVING_MISSED", "FOLLOWUP_OUTCOMES",
     "GRADE_CADENCE_DAYS", "GRADE_LOG_NEW_DAYS", "GRADE_LOG_PERSISTENCE", "GRADE_LOG_UNGRADED_SHARE",
     "GRADE_NOISE_SD", "GRADE_READINESS_LOGIT", "GRADE_STYLE_SHARES", "GRADE_THRESHOLDS", "HISTORY_END",
     "HISTORY_START", "INCOME_COLUMNS", "INCOME_TARGET_UPLIFT", "INSURANCE_COMMISSION", "INSURANCE_PREMIUM_CNY",
     "INSURANCE_TAKE_UP", "LATE_FOLLOWUP_DISCIPLINE", "LAUNCH_MONTHS_BEFORE_END", "LEADS_PER_STORE_MONTH",
     "LEAD_RANDOM_EFFECTS", "LEAD_SIGNALS", "LONG_GAP_DAYS", "LOST_REASONS", "MANAGER_ROLES", "MAX_REGULAR_GAP_DAYS",
     "MODELS", "MONTH_SEASON", "OEM_PUSH", "ONLINE_SHARE_GROWTH", "PLANNED_CONVERSION", "ROLE_NORMS", "RoleNorm",
-    "SAME_MONTH_WEIGHT", "SPRING_FESTIVAL", "STAFF_BASELINE_MONTHLY_HAZARD", "STAFF_SIGNALS", "TARGET_GROWTH",
-    "TEAM_TURNOVER_NORM", "TIERS", "TRADE_IN_INCOME_CNY", "TRADE_IN_TAKE_UP", "WARRANTY_CNY", "WARRANTY_TAKE_UP",
-    "WARRANTY_TIER_LOGIT",
+    "SAME_MONTH_WEIGHT", "SAMPLE_BRAND", "SPRING_FESTIVAL", "STAFF_BASELINE_MONTHLY_HAZARD", "STAFF_SIGNALS",
+    "StoreProfile", "TARGET_GROWTH", "TEAM_TURNOVER_NORM", "TIERS", "TRADE_IN_INCOME_CNY", "TRADE_IN_TAKE_UP",
+    "WARRANTY_CNY", "WARRANTY_TAKE_UP", "WARRANTY_TIER_LOGIT",
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from kit.samples.frames import (
@@ -20,8 +19,8 @@ def _tables(sim: _Simulation, *, include_truth: bool) -> dict[str, pd.DataFrame]
     kpi = _kpi_frame(sim, ids, leads)
     fleet = _fleet_cars(sim)
     traits = _traits_frame(sim, ids)
-    rng = np.random.default_rng([sim.seed, _LEDGER_STREAM])
-    orders, deal_traits = _orders_frame(sim, all_leads, fleet, staff, traits, rng)
+    rng = sim.stream(_LEDGER_STREAM)
+    orders, deal_traits = _orders_frame(sim, all_leads, fleet, staff, traits, rng, id_prefix=sim.order_prefix)
     # a cancelled order is never handed over: its lead keeps its order date but loses the delivery
     cancelled = orders.loc[orders["cancelled_at"].notna(), "lead_id"].dropna()
     leads.loc[leads["lead_id"].isin(cancelled), "delivered_at"] = pd.NaT

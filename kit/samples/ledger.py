@@ -132,6 +132,10 @@ def _retail_orders(sim: _Simulation, leads: pd.DataFrame, staff: pd.DataFrame, d
     won = won[(won["closed_at"] >= hs) | (won["delivered_at"] >= hs)]
     n = len(won)
     tier = won["model_interest"].map({m.name: m.tier for m in sim.models}).to_numpy()
+
+    def mean_cny(table: dict[str, float]) -> np.ndarray:   # the tier's mean amount at the brand's price level
+        return pd.Series(tier).map(table).to_numpy() * sim.brand.price_factor
+
     by_staff = deal_traits.set_index("staff_id")
     skill = won["consultant_id"].map(by_staff["deal_skill_logit"]).fillna(0.0).to_numpy()
     accessories = won["consultant_id"].map(by_staff["accessories_factor"]).fillna(1.0).to_numpy()
@@ -151,18 +155,17 @@ def _retail_orders(sim: _Simulation, leads: pd.DataFrame, staff: pd.DataFrame, d
     # attached income
     fin = rng.random(n) < _sigmoid(np.where(wants_loan, _logit(FINANCE_TAKE_UP[True]), _logit(FINANCE_TAKE_UP[False]))
                                    + skill + pd.Series(tier).map(FINANCE_TIER_LOGIT).to_numpy())
-    fin_cny = _round10(pd.Series(tier).map(FINANCE_FEE_CNY).to_numpy() * np.exp(rng.normal(0, 0.25, n)))
+    fin_cny = _round10(mean_cny(FINANCE_FEE_CNY) * np.exp(rng.normal(0, 0.25, n)))
     ins = rng.random(n) < _sigmoid(_logit(INSURANCE_TAKE_UP) + 0.5 * skill)
-    premium = pd.Series(tier).map(INSURANCE_PREMIUM_CNY).to_numpy() * np.exp(rng.normal(0, 0.12, n))
+    premium = mean_cny(INSURANCE_PREMIUM_CNY) * np.exp(rng.normal(0, 0.12, n))
     ins_cny = _round10(premium * rng.uniform(*INSURANCE_COMMISSION, n))
     acc = rng.random(n) < _sigmoid(_logit(ACCESSORIES_TAKE_UP) + 0.8 * np.log(accessories))
-    acc_cny = _round10(pd.Series(tier).map(ACCESSORIES_CNY).to_numpy() * accessories * np.exp(rng.normal(0, 0.35, n)))
+    acc_cny = _round10(mean_cny(ACCESSORIES_CNY) * accessories * np.exp(rng.normal(0, 0.35, n)))
     war = rng.random(n) < _sigmoid(_logit(WARRANTY_TAKE_UP) + 0.8 * skill
                                    + pd.Series(tier).map(WARRANTY_TIER_LOGIT).to_numpy())
-    war_cny = _round10(pd.Series(tier).map(WARRANTY_CNY).to_numpy() * np.exp(rng.normal(0, 0.2, n)))
+    war_cny = _round10(mean_cny(WARRANTY_CNY) * np.exp(rng.normal(0, 0.2, n)))
     trade = won["trade_in"].to_numpy(dtype=bool) & (rng.random(n) < TRADE_IN_TAKE_UP)
-    trade_cny = _round10(np.maximum(pd.Series(tier).map(TRADE_IN_INCOME_CNY).to_numpy() + rng.normal(0, 1200, n),
-                                    300))
+    trade_cny = _round10(np.maximum(mean_cny(TRADE_IN_INCOME_CNY) + rng.normal(0, 1200, n), 300))
     kept = ~cancelled
     frame = pd.DataFrame({
         "store_id": won["store_id"].to_numpy(),
@@ -207,7 +210,8 @@ def _fleet_orders(sim: _Simulation, fleet: pd.DataFrame, rng: np.random.Generato
     cars = fleet.merge(per_deal, on="deal", how="left")
     n = len(cars)
     tier = cars["model"].map({m.name: m.tier for m in sim.models}).to_numpy()
-    premium = pd.Series(tier).map(INSURANCE_PREMIUM_CNY).to_numpy() * np.exp(rng.normal(0, 0.12, n))
+    premium = (pd.Series(tier).map(INSURANCE_PREMIUM_CNY).to_numpy() * sim.brand.price_factor
+               * np.exp(rng.normal(0, 0.12, n)))
     ins = rng.random(n) < FLEET_ATTACH["insurance_take_up"]
     acc = rng.random(n) < FLEET_ATTACH["accessories_take_up"]
     return pd.DataFrame({
@@ -329,64 +333,73 @@ def _targets_frame(sim: _Simulation, sales: pd.DataFrame, orders: pd.DataFrame, 
     first, last = sim.periods[sim.burn_in], sim.periods[-1]
     months = pd.period_range(first, last + 1, freq="M")
     known = pd.period_range(first - 23, last + 1, freq="M")   # every month a target looks back to
-    coefficient = {k: v / np.mean(list(MONTH_SEASON.values())) for k, v in MONTH_SEASON.items()}
+    k0 = 23                                                   # position of the first month of the history
+    n_hist = len(months) - 1
+    coefficient = np.array([MONTH_SEASON[m] for m in range(1, 13)]) / np.mean(list(MONTH_SEASON.values()))
+    models = [mdl.name for mdl in sim.models]
+    amounts_cols = ["units", "gross_profit", *INCOME_COLUMNS]
     delivered = orders[orders["delivered_at"].notna()]
-    month_of = delivered["delivered_at"].dt.to_period("M")
-    amounts = delivered.groupby([month_of, "store_id"])[["gross_profit", *INCOME_COLUMNS]].sum()
-    amounts["units"] = delivered.groupby([month_of, "store_id"]).size()
-    sales_p = sales.assign(period=pd.PeriodIndex(sales["month"], freq="M"))
-    volume = sales_p.groupby(["store_id", "period"])[["units", "orders"]].sum()
-    by_model = sales_p.groupby(["store_id", "model", "period"])["units"].sum()
-    created = leads[leads["created_at"] >= sim.history_start].groupby("store_id").size()
+    position = (delivered["delivered_at"].dt.year - first.year) * 12 + delivered["delivered_at"].dt.month - first.month
     retail = orders[orders["sale_type"] == "retail"]
+    created = leads[leads["created_at"] >= sim.history_start].groupby("store_id").size()
     conversion = {"units": retail[retail["delivered_at"] >= sim.history_start].groupby("store_id").size(),
                   "orders": retail[retail["ordered_at"] >= sim.history_start].groupby("store_id").size()}
+    sales_pos = pd.PeriodIndex(sales["month"], freq="M").year * 12 + pd.PeriodIndex(sales["month"], freq="M").month \
+        - (first.year * 12 + first.month)
     noise = np.exp(rng.normal(0.0, 0.05, (len(sim.stores), len(known))))
     rows = []
     for s, store in enumerate(sim.stores):
+        mine = sales["store_id"].to_numpy() == store
+        pos = np.asarray(sales_pos)[mine]
+        volume = {metric: np.bincount(pos, weights=sales[metric].to_numpy()[mine], minlength=n_hist)
+                  for metric in ("units", "orders")}
+        model_units = np.zeros((len(models), n_hist))
+        np.add.at(model_units, (sales["model"][mine].map({m: i for i, m in enumerate(models)}).to_numpy(), pos),
+                  sales["units"].to_numpy()[mine])
+        here = delivered["store_id"].to_numpy() == store
+        amounts = np.zeros((len(amounts_cols), n_hist))
+        inside = here & (position.to_numpy() >= 0) & (position.to_numpy() < n_hist)
+        for j, col in enumerate(amounts_cols):
+            values = np.ones(inside.sum()) if col == "units" else delivered[col].to_numpy()[inside]
+            amounts[j] = np.bincount(position.to_numpy()[inside], weights=values, minlength=n_hist)
         expected = np.array([sim.expected_volume(s, q) for q in known])   # leads, fleet cars
         n_leads = max(int(created.get(store, 0)), 1)
         history = {}
         for metric in ("units", "orders"):
             plan = (expected[:, 0] * conversion[metric].get(store, 0) / n_leads + expected[:, 1]) * noise[s]
-            actual = volume[metric].xs(store).reindex(known) if store in volume.index else pd.Series(np.nan, known)
-            history[metric] = actual.fillna(pd.Series(plan, index=known))
-        per_car = amounts.xs(store, level="store_id") if store in amounts.index.get_level_values(1) else None
-        for p in months:
-            year_ago = pd.period_range(p - 23, p - 12, freq="M")
+            history[metric] = plan.copy()
+            history[metric][k0:k0 + n_hist] = volume[metric]
+        for i, p in enumerate(months):
+            k = k0 + i                                            # position of p in ``known``
             lift = (1 + TARGET_GROWTH) * OEM_PUSH.get(p.month, 1.0)
             targets = {}
             for metric, name in (("units", "deliveries"), ("orders", "orders")):
-                base = (SAME_MONTH_WEIGHT * history[metric][p - 12]
-                        + (1 - SAME_MONTH_WEIGHT) * history[metric][year_ago].mean() * coefficient[p.month])
+                base = (SAME_MONTH_WEIGHT * history[metric][k - 12] + (1 - SAME_MONTH_WEIGHT)
+                        * history[metric][k - 23:k - 11].mean() * coefficient[p.month - 1])
                 targets[name] = max(1, int(np.floor(base * lift + 0.5)))
             # amounts per delivered car over the 12 months ending two months before (else the first six months)
-            window = [q for q in pd.period_range(p - 13, p - 2, freq="M") if first <= q <= last]
+            window = np.arange(max(i - 13, 0), max(i - 1, 0))
             if len(window) < 6:
-                window = list(pd.period_range(first, first + 5, freq="M"))
-            seen = per_car.reindex(window).dropna() if per_car is not None else pd.DataFrame()
-            cars = float(seen["units"].sum()) if len(seen) else 0.0
-            for metric in ("gross_profit", *INCOME_COLUMNS):
+                window = np.arange(6)
+            seen = amounts[:, window[window < n_hist]].sum(axis=1)
+            for j, metric in enumerate(amounts_cols[1:], start=1):
                 uplift = 1.0 if metric == "gross_profit" else INCOME_TARGET_UPLIFT
-                amount = float(seen[metric].sum()) / cars * uplift if cars else 0.0
+                amount = seen[j] / seen[0] * uplift if seen[0] else 0.0
                 targets[metric] = float(np.round(targets["deliveries"] * amount, -3))
             month = str(p)
             rows += [(month, store, None, metric, float(value)) for metric, value in targets.items()]
             # models: last year's model mix (the OEM's planned mix while under six months of it are known)
-            on_sale = [mdl for mdl in sim.models if sim.on_sale(mdl, p)]
+            on_sale = [j for j, mdl in enumerate(sim.models) if sim.on_sale(mdl, p)]
             planned = sim.planned_model_share(p)
-            mix_months = [q for q in year_ago if first <= q <= last]
-            if len(mix_months) >= 6:
-                sold = by_model.xs(store, level="store_id")
-                weights = np.array([
-                    # a model not on sale through last year's window gets the OEM's planned share of it
-                    planned[mdl.name] * volume["units"].xs(store).reindex(mix_months).sum()
-                    if not sim.on_sale(mdl, mix_months[0]) else
-                    float(sold.xs(mdl.name, level="model").reindex(mix_months, fill_value=0).sum())
-                    for mdl in on_sale])
+            year_ago = np.arange(i - 23, i - 11)
+            year_ago = year_ago[(year_ago >= 0) & (year_ago < n_hist)]
+            if len(year_ago) >= 6:
+                was_on_sale = [sim.on_sale(sim.models[j], first + int(year_ago[0])) for j in on_sale]
+                total = volume["units"][year_ago].sum()
+                weights = np.array([model_units[j, year_ago].sum() if was else planned[models[j]] * total
+                                    for j, was in zip(on_sale, was_on_sale)])
             else:
-                weights = np.array([planned[mdl.name] for mdl in on_sale])
-            cars_by_model = _whole_cars(targets["deliveries"], weights)
-            rows += [(month, store, mdl.name, "deliveries", float(c))
-                     for mdl, c in zip(on_sale, cars_by_model) if c > 0]
+                weights = np.array([planned[models[j]] for j in on_sale])
+            cars = _whole_cars(targets["deliveries"], weights)
+            rows += [(month, store, models[j], "deliveries", float(c)) for j, c in zip(on_sale, cars) if c > 0]
     return pd.DataFrame(rows, columns=TARGETS.column_names)

@@ -283,8 +283,9 @@ class StoreProfile:
     ``consultant_posts`` sales consultant posts; ``staff_scale`` sizes the other teams (DCC, after-sales) against
     the sample's (2 DCC specialists, 2 service advisors, 3 technicians at 1.0); ``leads_per_month`` new leads a
     month before trend and season; ``season`` the lead season by calendar month (12 values, :data:`MONTH_SEASON`
-    for the sample); ``festival_factor`` the Spring Festival month's multiplier; ``trend`` lead growth a year;
-    ``fleet_rate`` fleet deals a month per lead.
+    for the sample); ``festival_factor`` the Spring Festival month's multiplier and ``pre_festival_factor`` the
+    month before it's (people buying before they go home); ``trend`` lead growth a year; ``fleet_rate`` fleet deals
+    a month per lead.
     """
 
     store_id: str
@@ -293,6 +294,7 @@ class StoreProfile:
     leads_per_month: float
     season: tuple[float, ...] = tuple(MONTH_SEASON[m] for m in range(1, 13))
     festival_factor: float = FESTIVAL_MONTH_FACTOR
+    pre_festival_factor: float = 1.0
     trend: float = ANNUAL_TREND
     fleet_rate: float = FLEET_ORDERS_PER_LEAD
 

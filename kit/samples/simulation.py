@@ -118,7 +118,7 @@ class _Simulation:
     def __init__(self, *, seed: int, start: str, end: str, n_stores: int | None = None, scale: float = 1.0,
                  brand: Brand = SAMPLE_BRAND, stores: tuple[StoreProfile, ...] | None = None,
                  seed_key: int | None = None, planted_exits: bool = True, staff_prefix: str = "E",
-                 lead_prefix: str = "L", lead_width: int = 5):
+                 lead_prefix: str = "L", lead_width: int = 5, order_prefix: str = "O"):
         """Set up the calendar and the stores.
 
         ``stores`` replaces the sample's stores (then ``n_stores`` is ignored); ``seed_key`` is a second seed word
@@ -148,6 +148,7 @@ class _Simulation:
         self.stores = [profile.store_id for profile in self.profiles]
         self.planted_exits_enabled = planted_exits
         self.staff_prefix, self.lead_prefix, self.lead_width = staff_prefix, lead_prefix, lead_width
+        self.order_prefix = order_prefix
         # the simulation starts BURN_IN_MONTHS early, so the first month inherits a pipeline of open leads
         self.burn_in = BURN_IN_MONTHS
         self.history_start = first.start_time.normalize()
@@ -225,6 +226,8 @@ class _Simulation:
             factor *= self.profiles[s].festival_factor
         if period.month == 2 and self._festival_month(period - 1):
             factor *= FESTIVAL_FEBRUARY_AFTER_JANUARY
+        if self._festival_month(period + 1):
+            factor *= self.profiles[s].pre_festival_factor
         return factor
 
     def expected_volume(self, s: int, period: pd.Period) -> tuple[float, float]:
@@ -252,6 +255,10 @@ class _Simulation:
             season = np.array([profile.season[int(m) - 1] for m in self.calendar_month])
             season = season * np.where(self.festival_month, profile.festival_factor, 1.0)
             season = season * np.where(self.after_january_festival, FESTIVAL_FEBRUARY_AFTER_JANUARY, 1.0)
+            if profile.pre_festival_factor != 1.0:
+                season = season * np.where(np.roll(self.festival_month, -1) & (np.arange(self.n_months) + 1
+                                                                                < self.n_months),
+                                           profile.pre_festival_factor, 1.0)
             level = profile.leads_per_month * self.scale
             noise = np.exp(self.rng.normal(0.0, 0.06, self.n_months))
             self.expected_leads[s] = level * (1 + profile.trend * years) * season * noise
@@ -402,9 +409,7 @@ class _Simulation:
         n_alloc = max(64, 2 * len(self.people))
         self.units_actual = np.zeros((n_alloc, self.n_months))
         self.units_target = np.zeros((n_alloc, self.n_months))
-        self.leads: list[dict] = []
-        self.won_by_close_month: dict[int, list[dict]] = {}
-        self.events: list[list[tuple[int, int, int]]] = []
+        self._start_leads()
         self.planted_exits = self._planted_manager_exits() if self.planted_exits_enabled else {}
         for m in range(self.n_months):
             if m >= self.burn_in:
@@ -412,6 +417,12 @@ class _Simulation:
             self._targets_month(m)
             self._leads_month(m)
             self._units_month(m)
+
+    def _start_leads(self) -> None:
+        """Empty lead store (the per-lead simulation keeps one dict and one contact list per lead)."""
+        self.leads: list[dict] = []
+        self.won_by_close_month: dict[int, list[dict]] = {}
+        self.events: list[list[tuple[int, int, int]]] = []
 
     def _ensure_capacity(self) -> None:
         while len(self.people) > self.units_actual.shape[0]:
@@ -552,7 +563,11 @@ class _Simulation:
 
     # ---------------------------------------------------------------- leads
 
-    def _leads_month(self, m: int) -> None:
+    def _arrivals(self, m: int):
+        """Per store with leads in month ``m``: (store, its consultants, lead days, channel codes, model codes).
+
+        A generator, so the caller's per-lead draws come between one store's arrivals and the next's.
+        """
         rng = self.rng
         ms, me = int(self.month_start[m]), int(self.month_end[m])
         days = np.arange(ms, me + 1)
@@ -561,17 +576,22 @@ class _Simulation:
         weights = weights * np.where(self.slow_day[days], 0.55, 1.0)
         weights = weights / weights.sum()
         consultants = self._consultants_in_month(m)
-        for s, store in enumerate(self.stores):
-            n = int(rng.poisson(self.expected_leads[s, m]))
+        for store in self.stores:
+            n = int(rng.poisson(self.expected_leads[self.stores.index(store), m]))
             if n == 0:
                 continue
             lead_days = np.sort(rng.choice(days, size=n, p=weights))
             staff = [p for p in consultants if p.store == store]
-            hire = np.array([p.hire_day for p in staff])
-            leave = np.array([p.leave_day for p in staff])
             channel = rng.choice(len(self.channels), size=n, p=self.channel_mix[m])
             model = rng.choice(len(self.models), size=n, p=self.model_shares[m])
-            for i in range(n):
+            yield store, staff, lead_days, channel, model
+
+    def _leads_month(self, m: int) -> None:
+        rng = self.rng
+        for store, staff, lead_days, channel, model in self._arrivals(m):
+            hire = np.array([p.hire_day for p in staff])
+            leave = np.array([p.leave_day for p in staff])
+            for i in range(len(lead_days)):
                 d = int(lead_days[i])
                 ok = (hire <= d) & (d < leave)
                 if not ok.any():
