@@ -10,7 +10,7 @@ from kit.samples.parameters import (
     GRADE_READINESS_LOGIT, GRADE_THRESHOLDS, LEAD_SIGNALS, LONG_GAP_DAYS, ROLE_NORMS, TIERS, _GIVEN,
     _GRADE_LOG_STREAM, _KIND_CODES, _LOST, _MOBILE_PREFIXES, _NEVER, _OUT, _STATUS_CODES, _SURNAMES, _VISIT, _WON,
 )
-from kit.samples.simulation import _Simulation, _logit
+from kit.samples.simulation import _day_dates, _logit, _month_labels, _Simulation
 from kit.schemas import FOLLOWUPS, KPI, LEADS, STOCK
 
 def _staff_frame(sim: _Simulation) -> tuple[pd.DataFrame, dict[int, str]]:
@@ -99,13 +99,10 @@ def _lead_frames(sim: _Simulation, ids: dict[int, str]) -> tuple[pd.DataFrame, .
     status = leads.status[order]
     won, lost = status == _WON, status == _LOST
 
-    def dates(days: np.ndarray) -> pd.Series:
-        return pd.Series(pd.to_datetime(start + pd.to_timedelta(days, unit="D")))
-
     everything = pd.DataFrame({
         "lead_id": lead_ids[order],
         "store_id": np.array(sim.stores, dtype=object)[leads.store[order]],
-        "created_at": dates(leads.day[order].astype(float)),
+        "created_at": _day_dates(start, leads.day[order]),
         "channel": np.array(sim.channels, dtype=object)[leads.channel[order]],
         "consultant_id": staff_ids[leads.consultant[order]],
         "model_interest": np.array([m.name for m in sim.models], dtype=object)[leads.model[order]],
@@ -116,8 +113,8 @@ def _lead_frames(sim: _Simulation, ids: dict[int, str]) -> tuple[pd.DataFrame, .
         "finance": leads.finance[order].astype(bool),
         "grade": np.where(won, "O", np.where(lost, "F", leads.grade[order])).astype(object),
         "status": np.array(_STATUS_CODES, dtype=object)[status],
-        "closed_at": dates(leads.close_day[order]),
-        "delivered_at": dates(leads.delivery_day[order]),
+        "closed_at": _day_dates(start, leads.close_day[order]),
+        "delivered_at": _day_dates(start, leads.delivery_day[order]),
         "lost_reason": np.where(lost, leads.reason[order], None),
         "gross_profit": np.where(won, leads.gross_profit[order], np.nan).astype("float64"),
         "customer_name": np.array(names, dtype=object),
@@ -251,14 +248,14 @@ def _kpi_frame(sim: _Simulation, ids: dict[int, str], leads: pd.DataFrame) -> pd
     tier_of = {m.name: m.tier for m in sim.models}
     launch_model = next((m.name for m in sim.models if m.lifecycle == "launch"), None)
     won = leads[leads["status"] == "won"].copy()
-    won["month"] = won["closed_at"].dt.strftime("%Y-%m")
+    won["month"] = _month_labels(won["closed_at"])
     won["tier"] = won["model_interest"].map(tier_of)
     # plain dicts: looking up a MultiIndex Series per consultant-month is slow for a group's thousands of them
     won_counts = won.groupby(["consultant_id", "month"]).size().to_dict()
     tier_counts = won.groupby(["consultant_id", "month", "tier"]).size().to_dict()
     gp_sums = won.groupby(["consultant_id", "month"])["gross_profit"].sum().to_dict()
     new_model = won[won["model_interest"] == launch_model].groupby(["consultant_id", "month"]).size().to_dict()
-    created_month = leads["created_at"].dt.strftime("%Y-%m")
+    created_month = _month_labels(leads["created_at"])
     created = leads.groupby([leads["consultant_id"], created_month]).size().to_dict()
     channel_mask = leads["channel"].isin(["referral", "event"])
     channel_leads = leads[channel_mask].groupby([leads["consultant_id"][channel_mask],

@@ -190,9 +190,13 @@ def write_group(out_dir: str | Path, n_stores: int, *, months: int = 36, seed: i
                 _drain(pool.imap(_store_text, jobs), handles, counts, len(stores), progress)
         else:
             _drain(map(_store_text, jobs), handles, counts, len(stores), progress)
-    finally:
-        for handle in handles.values():
+    except BaseException:
+        for name, handle in handles.items():   # no half-written table is left behind
             handle.close()
+            partial[name].unlink(missing_ok=True)
+        raise
+    for handle in handles.values():
+        handle.close()
     for name in names:
         partial[name].replace(final[name])
     paths = dict(final)

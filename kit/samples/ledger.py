@@ -19,7 +19,7 @@ from kit.samples.parameters import (
     MONTH_SEASON, OEM_PUSH, SAME_MONTH_WEIGHT, TARGET_GROWTH, TRADE_IN_INCOME_CNY, TRADE_IN_TAKE_UP, WARRANTY_CNY,
     WARRANTY_TAKE_UP, WARRANTY_TIER_LOGIT, _COMPANY_TRADES, _COMPANY_WORDS, _MOBILE_PREFIXES,
 )
-from kit.samples.simulation import _logit, _sigmoid, _Simulation
+from kit.samples.simulation import _day_dates, _logit, _month_labels, _sigmoid, _Simulation
 from kit.schemas import ORDERS, SALES, TARGETS
 
 def _round10(values: np.ndarray) -> np.ndarray:
@@ -252,9 +252,11 @@ def _orders_frame(sim: _Simulation, leads: pd.DataFrame, fleet: pd.DataFrame, st
     both = pd.concat([retail, fleet_rows], ignore_index=True)
     both["_store"] = both["store_id"].map({s: i for i, s in enumerate(sim.stores)})
     both = both.sort_values(["ordered", "_store", "_kind", "_rank"], kind="mergesort").reset_index(drop=True)
-    day = lambda col: sim.start_date + pd.to_timedelta(both[col], unit="D")  # noqa: E731
+    def day(col: str) -> pd.Series:
+        return _day_dates(sim.start_date, both[col].to_numpy())
+
     ordered_at = day("ordered")
-    month = ordered_at.dt.strftime("%y%m")
+    month = _month_labels(ordered_at, "%y%m")
     seq = both.groupby(month, sort=False).cumcount() + 1
     width = max(3, len(str(int(seq.max())))) if len(seq) else 3
     out = pd.DataFrame({
@@ -285,9 +287,9 @@ def _sales_from_orders(sim: _Simulation, orders: pd.DataFrame) -> pd.DataFrame:
     """
     delivered = orders[orders["delivered_at"].notna()]
     keys = ["store_id", "model"]
-    units = delivered.groupby([delivered["delivered_at"].dt.strftime("%Y-%m"), *keys]).agg(
+    units = delivered.groupby([_month_labels(delivered["delivered_at"]), *keys]).agg(
         units=("order_id", "size"), gross_profit=("gross_profit", "sum"))
-    signed = orders.groupby([orders["ordered_at"].dt.strftime("%Y-%m"), *keys]).size().rename("orders")
+    signed = orders.groupby([_month_labels(orders["ordered_at"]), *keys]).size().rename("orders")
     grid = [(str(sim.periods[m]), store, model.name) for m in range(sim.burn_in, sim.n_months)
             for store in sim.stores for model in sim.models
             if not (model.lifecycle == "launch" and m < sim.launch_month)]

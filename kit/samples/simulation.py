@@ -30,6 +30,29 @@ def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
+def _day_dates(start: pd.Timestamp, days) -> pd.Series:
+    """Day numbers counted from ``start`` as dates (NaN = missing).
+
+    Integer nanoseconds rather than ``pd.to_timedelta`` of floats, which warns about an overflow on some arrays
+    with missing values (a pandas quirk, harmless but noisy).
+    """
+    days = np.asarray(days, dtype=float)
+    known = ~np.isnan(days)
+    offset = np.where(known, days, 0).astype(np.int64) * np.int64(86_400_000_000_000)
+    values = np.datetime64(start.to_datetime64(), "ns") + offset.astype("timedelta64[ns]")
+    values[~known] = np.datetime64("NaT")
+    return pd.Series(values)
+
+
+def _month_labels(dates: pd.Series, fmt: str = "%Y-%m") -> pd.Series:
+    """``dates.dt.strftime(fmt)`` for a month format, formatting each distinct month once (NaT stays missing)."""
+    values = dates.to_numpy(dtype="datetime64[ns]")
+    months = values.astype("datetime64[M]")
+    codes, uniques = pd.factorize(months, use_na_sentinel=True)
+    labels = np.array([pd.Timestamp(u).strftime(fmt) for u in uniques] + [np.nan], dtype=object)
+    return pd.Series(labels[codes], index=dates.index, dtype=object)
+
+
 def _parse_month(text: str, what: str) -> pd.Period:
     if not isinstance(text, str) or not re.fullmatch(r"\d{4}-\d{2}", text.strip()):
         raise ConfigError(f"{what} must be a month written 'YYYY-MM'; got {text!r}.")
@@ -191,6 +214,7 @@ class _Simulation:
     def _festival_days(self) -> None:
         self.festival_month = np.zeros(self.n_months, dtype=bool)
         self.after_january_festival = np.zeros(self.n_months, dtype=bool)
+        self.before_festival = np.zeros(self.n_months, dtype=bool)
         closed = np.zeros(self.n_days, dtype=bool)
         slow = np.zeros(self.n_days, dtype=bool)
         for year in range(self.dates[0].year, self.dates[-1].year + 1):
@@ -203,6 +227,8 @@ class _Simulation:
                 self.festival_month[m] = True
                 if period.month == 1 and m + 1 < self.n_months:
                     self.after_january_festival[m + 1] = True
+            if 1 <= m <= self.n_months:
+                self.before_festival[m - 1] = True
             for d in range(day - 1, day + 3):       # 除夕 to 初三: showroom closed
                 if 0 <= d < self.n_days:
                     closed[d] = True
@@ -255,10 +281,7 @@ class _Simulation:
             season = np.array([profile.season[int(m) - 1] for m in self.calendar_month])
             season = season * np.where(self.festival_month, profile.festival_factor, 1.0)
             season = season * np.where(self.after_january_festival, FESTIVAL_FEBRUARY_AFTER_JANUARY, 1.0)
-            if profile.pre_festival_factor != 1.0:
-                season = season * np.where(np.roll(self.festival_month, -1) & (np.arange(self.n_months) + 1
-                                                                                < self.n_months),
-                                           profile.pre_festival_factor, 1.0)
+            season = season * np.where(self.before_festival, profile.pre_festival_factor, 1.0)
             level = profile.leads_per_month * self.scale
             noise = np.exp(self.rng.normal(0.0, 0.06, self.n_months))
             self.expected_leads[s] = level * (1 + profile.trend * years) * season * noise
