@@ -55,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="months of history of the group, ending 2026-10 (default 36)")
     sam.add_argument("--workers", type=int, default=1, help="stores simulated at once (default 1)")
     sam.add_argument("--no-truth", action="store_true", help="do not write the group's truth/ folder")
+    sam.add_argument("--parquet", action="store_true",
+                     help="also write the group's tables as Parquet partitioned by store (needs pyarrow)")
     return parser
 
 
@@ -115,7 +117,7 @@ def _samples(args) -> int:
 
     if args.stores is None:
         extra = [flag for flag, given in (("--months", args.months is not None), ("--workers", args.workers != 1),
-                                          ("--no-truth", args.no_truth)) if given]
+                                          ("--no-truth", args.no_truth), ("--parquet", args.parquet)) if given]
         if extra:
             print(f"kit: error: {', '.join(extra)} only apply to a group: add --stores N", file=sys.stderr)
             return EXIT_USAGE
@@ -125,7 +127,7 @@ def _samples(args) -> int:
         else:
             paths = write_group(args.out or f"data_group_{args.stores}", args.stores,
                                 months=36 if args.months is None else args.months, seed=args.seed,
-                                workers=args.workers, truth=not args.no_truth)
+                                workers=args.workers, truth=not args.no_truth, parquet=args.parquet)
     except KitError as exc:
         print(f"kit: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

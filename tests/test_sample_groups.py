@@ -203,6 +203,22 @@ def test_each_store_follows_its_own_planted_season(year):
     assert truth["festival_factor"].nunique() == 3
 
 
+def test_the_parquet_copy_holds_the_same_rows_partitioned_by_store(tmp_path, written):
+    pytest.importorskip("pyarrow", reason="Parquet output needs pyarrow")
+    out, _ = written
+    paths = samples.write_group(tmp_path, 3, months=6, seed=SEED, parquet=True, truth=False)
+    assert sorted(p.name for p in (tmp_path / "parquet").iterdir()) == sorted(
+        ["staff", "leads", "followups", "traffic", "kpi", "sales", "stock", "grade_log", "orders", "targets"])
+    for name in ("leads", "orders", "followups"):
+        frame = pd.read_parquet(paths["parquet"] / name)
+        csv = pd.read_csv(out / f"{name}.csv", dtype=str)
+        assert len(frame) == len(csv), name
+        assert set(frame["store_id"].astype(str)) == {"S001", "S002", "S003"}
+    leads = pd.read_parquet(paths["parquet"] / "leads")
+    assert pd.api.types.is_datetime64_any_dtype(leads["created_at"])
+    assert sorted(leads["lead_id"]) == sorted(pd.read_csv(out / "leads.csv", dtype=str)["lead_id"])
+
+
 # --------------------------------------------------------------------------- arguments and the command
 
 

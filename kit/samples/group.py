@@ -11,10 +11,12 @@ byte, with any number of workers. Store S007 is the same in a group of 10 and of
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import multiprocessing
 import re
-from dataclasses import dataclass
+import shutil
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -46,6 +48,7 @@ class _Plan:
     end: str
     seed: int
     truth: bool
+    parquet: Path | None = None   # folder for the partitioned Parquet copy, if asked for
 
 
 def _plan(n_stores: int, months: int, seed: int, end: str, truth: bool) -> _Plan:
@@ -131,9 +134,19 @@ def stores_frame(stores: list[GroupStore]) -> pd.DataFrame:
 
 
 def _store_text(job: tuple[_Plan, GroupStore, bool]) -> dict[str, tuple[str, int]]:
-    """One store's tables as CSV text and row counts (headers with the first store), run in a worker if several."""
+    """One store's tables as CSV text and row counts (headers with the first store), run in a worker if several.
+
+    With a Parquet folder in the plan, the store's tables are also written there, one file per table and store
+    (``TABLE/store_id=S001/part-0.parquet``, the layout ``dask.dataframe.read_parquet`` reads as partitions).
+    """
     plan, store, header = job
     tables = _store_tables(plan, store)
+    if plan.parquet is not None:
+        for name, frame in tables.items():
+            if name in TABLES:
+                folder = plan.parquet / name / f"store_id={store.profile.store_id}"
+                folder.mkdir(parents=True, exist_ok=True)
+                frame.drop(columns="store_id", errors="ignore").to_parquet(folder / "part-0.parquet", index=False)
     return {name: (_csv_text(name, frame, header=header), len(frame)) for name, frame in tables.items()}
 
 
@@ -149,7 +162,7 @@ def _dealer_yml(stores: list[GroupStore]) -> str:
 
 
 def write_group(out_dir: str | Path, n_stores: int, *, months: int = 36, seed: int = DEFAULT_SEED,
-                end: str = HISTORY_END, workers: int = 1, truth: bool = True,
+                end: str = HISTORY_END, workers: int = 1, truth: bool = True, parquet: bool = False,
                 progress: Callable[[int, int], None] | None = None) -> dict[str, Path]:
     """Write a dealer group of ``n_stores`` to ``out_dir``: every table as one CSV, ``dealer.yml``, ``truth/``.
 
@@ -164,6 +177,8 @@ def write_group(out_dir: str | Path, n_stores: int, *, months: int = 36, seed: i
         Stores simulated at once in a process pool (the files are the same for any number).
     truth
         Also write ``truth/consultant_traits.csv``, ``truth/lead_truth.csv`` and ``truth/stores.csv``.
+    parquet
+        Also write every table as Parquet partitioned by store under ``parquet/`` (needs pyarrow).
     progress
         Called with (stores done, stores) after each store.
 
@@ -175,8 +190,14 @@ def write_group(out_dir: str | Path, n_stores: int, *, months: int = 36, seed: i
     plan = _plan(n_stores, months, seed, end, truth)
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ConfigError(f"workers must be a whole number of at least 1; got {workers!r}.")
-    stores = group_stores(n_stores, seed)
     out = Path(out_dir)
+    if parquet:
+        if importlib.util.find_spec("pyarrow") is None:   # pandas writes Parquet through it
+            raise ConfigError("Parquet output needs the pyarrow package (pip install pyarrow); "
+                              "leave out the Parquet option to write CSV only.")
+        plan = replace(plan, parquet=out / "parquet.partial")
+        shutil.rmtree(plan.parquet, ignore_errors=True)
+    stores = group_stores(n_stores, seed)
     (out / "truth").mkdir(parents=True, exist_ok=True)
     names = TABLES + (TRUTH if truth else ())
     final = {name: out / ("truth" if name in TRUTH else "") / f"{name}.csv" for name in names}
@@ -194,12 +215,18 @@ def write_group(out_dir: str | Path, n_stores: int, *, months: int = 36, seed: i
         for name, handle in handles.items():   # no half-written table is left behind
             handle.close()
             partial[name].unlink(missing_ok=True)
+        if plan.parquet is not None:
+            shutil.rmtree(plan.parquet, ignore_errors=True)
         raise
     for handle in handles.values():
         handle.close()
     for name in names:
         partial[name].replace(final[name])
     paths = dict(final)
+    if plan.parquet is not None:
+        paths["parquet"] = out / "parquet"
+        shutil.rmtree(paths["parquet"], ignore_errors=True)
+        plan.parquet.replace(paths["parquet"])
     if truth:
         paths["stores"] = out / "truth" / "stores.csv"
         paths["stores"].write_text(_csv_text("stores", stores_frame(stores)), encoding="utf-8")
