@@ -207,7 +207,7 @@ def write_group(out_dir: str | Path, n_stores: int, *, months: int = 36, seed: i
     try:
         jobs = [(plan, store, k == 0) for k, store in enumerate(stores)]
         if workers > 1 and len(stores) > 1:
-            with multiprocessing.get_context("fork").Pool(min(workers, len(stores))) as pool:
+            with multiprocessing.Pool(min(workers, len(stores))) as pool:
                 _drain(pool.imap(_store_text, jobs), handles, counts, len(stores), progress)
         else:
             _drain(map(_store_text, jobs), handles, counts, len(stores), progress)
