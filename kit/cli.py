@@ -2,7 +2,7 @@
 
 ``kit report``   run the monthly batch into HTML (exit 0 all written, 1 a report failed, 2 bad usage or data)
 ``kit validate`` check a data folder and print every problem in one pass (exit 0 valid, 2 errors)
-``kit samples``  write the synthetic sample dealership
+``kit samples``  write the synthetic sample dealership, or with ``--stores N`` a dealer group of N stores
 """
 
 from __future__ import annotations
@@ -43,9 +43,20 @@ def build_parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="check a data folder against the data contract")
     val.add_argument("--data", default=str(config.DATA_SAMPLES_DIR), help="folder with the dealership's tables")
 
-    sam = sub.add_parser("samples", help="write the synthetic sample dealership")
-    sam.add_argument("--out", default=str(config.DATA_SAMPLES_DIR), help="output folder")
+    sam = sub.add_parser("samples", help="write the synthetic sample dealership, or a dealer group (--stores)",
+                         description="Without --stores: the two-store sample dealership (data_samples/). With "
+                                     "--stores N: a dealer group of N stores (several brands, store sizes and "
+                                     "seasons) for tests and benchmarks. Same seed, same files.")
+    sam.add_argument("--out", default=None, help="output folder (default: data_samples/, or data_group_N/ with "
+                     "--stores N)")
     sam.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
+    sam.add_argument("--stores", type=int, default=None, metavar="N", help="write a dealer group of N stores")
+    sam.add_argument("--months", type=int, default=None, metavar="M",
+                     help="months of history of the group, ending 2026-10 (default 36)")
+    sam.add_argument("--workers", type=int, default=1, help="stores simulated at once (default 1)")
+    sam.add_argument("--no-truth", action="store_true", help="do not write the group's truth/ folder")
+    sam.add_argument("--parquet", action="store_true",
+                     help="also write the group's tables as Parquet partitioned by store (needs pyarrow)")
     return parser
 
 
@@ -102,10 +113,21 @@ def _validate(args) -> int:
 
 
 def _samples(args) -> int:
-    from kit.samples import write_samples
+    from kit.samples import write_group, write_samples
 
+    if args.stores is None:
+        extra = [flag for flag, given in (("--months", args.months is not None), ("--workers", args.workers != 1),
+                                          ("--no-truth", args.no_truth), ("--parquet", args.parquet)) if given]
+        if extra:
+            print(f"kit: error: {', '.join(extra)} only apply to a group: add --stores N", file=sys.stderr)
+            return EXIT_USAGE
     try:
-        paths = write_samples(args.out, seed=args.seed)
+        if args.stores is None:
+            paths = write_samples(args.out or config.DATA_SAMPLES_DIR, seed=args.seed)
+        else:
+            paths = write_group(args.out or f"data_group_{args.stores}", args.stores,
+                                months=36 if args.months is None else args.months, seed=args.seed,
+                                workers=args.workers, truth=not args.no_truth, parquet=args.parquet)
     except KitError as exc:
         print(f"kit: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -114,7 +114,7 @@ def test_regenerating_reproduces_the_committed_files_byte_for_byte(tmp_path):
 def test_the_grade_log_draws_nothing_from_the_other_tables_streams(monkeypatch):
     """The grade log has its own random stream: without it, every other table comes out the same."""
     with_log = samples.make_dealership(seed=4, scale=0.05, include_truth=True)
-    monkeypatch.setattr(samples, "_grade_log_frame", lambda sim: pd.DataFrame())
+    monkeypatch.setattr(samples.dealership, "_grade_log_frame", lambda sim: pd.DataFrame())
     without = samples.make_dealership(seed=4, scale=0.05, include_truth=True)
     assert len(with_log["grade_log"]) > 100
     for name in with_log:
@@ -472,3 +472,215 @@ def test_gbk_export_is_gbk_with_chinese_headers_and_slashed_dates(leads):
     assert (table["状态"].map(to_status) == leads["status"]).all()
     assert set(table["贷款意向"]) == {"是", "否"}
     assert b"\r\n" in raw[:2000]
+
+
+# --------------------------------------------------------------------------- the order ledger and the targets
+
+INCOME = ["accessories_income", "insurance_income", "finance_income", "warranty_income", "trade_in_income"]
+
+
+@pytest.fixture(scope="module")
+def orders() -> pd.DataFrame:
+    return read("orders", parse_dates=["ordered_at", "delivered_at", "cancelled_at", "followup_at"],
+                dtype={"phone": str})
+
+
+@pytest.fixture(scope="module")
+def targets() -> pd.DataFrame:
+    return read("targets", dtype={"month": str})
+
+
+@pytest.fixture(scope="module")
+def traits() -> pd.DataFrame:
+    return pd.read_csv(DATA / "truth" / "consultant_traits.csv")
+
+
+def test_the_sample_folder_is_valid_against_the_contract():
+    report = io.validate_dir(DATA)
+    assert report.errors == []
+    assert {"orders", "targets"} <= set(report.tables)
+
+
+def test_the_ledger_sums_to_the_sales_table(orders, sales):
+    """sales.csv is the ledger's monthly sum: deliveries and gross profit by hand-over month, orders by order month."""
+    months = sorted(sales["month"].unique())
+    assert len(months) == 36 and months[0] == "2023-11" and months[-1] == "2026-10"
+    keys = ["month", "store_id", "model"]
+    delivered = orders[orders["delivered_at"].notna()]
+    by_delivery = delivered.assign(month=delivered["delivered_at"].dt.strftime("%Y-%m")).groupby(keys).agg(
+        units=("order_id", "size"), gross_profit=("gross_profit", "sum"))
+    by_order = orders.assign(month=orders["ordered_at"].dt.strftime("%Y-%m")).groupby(keys).size()
+    table = sales.set_index(keys)
+    for frame in (by_delivery, by_order):
+        inside = frame[frame.index.get_level_values("month") >= "2023-11"]
+        assert set(inside.index) <= set(table.index)   # nothing in the ledger falls outside the sales grid
+    assert (table["units"] == by_delivery["units"].reindex(table.index, fill_value=0)).all()
+    assert (table["gross_profit"] == by_delivery["gross_profit"].reindex(table.index, fill_value=0)).all()
+    assert (table["orders"] == by_order.reindex(table.index, fill_value=0)).all()
+    assert orders["order_id"].is_unique and orders["order_id"].str.fullmatch(r"O\d{4}\d{3}").all()
+
+
+def test_retail_orders_are_exactly_the_won_leads(orders, leads):
+    retail = orders[orders["sale_type"] == "retail"]
+    with_lead = retail[retail["lead_id"].notna()].set_index("lead_id")
+    won = leads[leads["status"] == "won"].set_index("lead_id")
+    assert with_lead.index.is_unique and set(with_lead.index) == set(won.index)
+    won = won.loc[with_lead.index]
+    assert (with_lead["ordered_at"] == won["closed_at"]).all()
+    assert with_lead["delivered_at"].equals(won["delivered_at"])
+    assert (with_lead["gross_profit"] == won["gross_profit"]).all()
+    for mine, theirs in (("consultant_id", "consultant_id"), ("model", "model_interest"), ("store_id", "store_id"),
+                         ("customer_name", "customer_name"), ("phone", "phone")):
+        assert (with_lead[mine] == won[theirs]).all(), mine
+    # the only retail orders without a lead: ordered before the history, handed over in its first month
+    orphans = retail[retail["lead_id"].isna()]
+    assert len(orphans) > 0
+    assert (orphans["ordered_at"] < "2023-11-01").all()
+    assert orphans["delivered_at"].dt.strftime("%Y-%m").eq("2023-11").all()
+    assert retail["consultant_id"].notna().all()
+
+
+def test_units_sold_counts_the_retail_orders_each_consultant_signed(orders, kpi):
+    retail = orders[(orders["sale_type"] == "retail") & (orders["ordered_at"] >= "2023-11-01")]
+    signed = retail.groupby([retail["consultant_id"], retail["ordered_at"].dt.strftime("%Y-%m")]).size()
+    units = kpi[kpi["metric"] == "units_sold"].set_index(["staff_id", "month"])["actual"]
+    assert set(signed.index) <= set(units.index)
+    assert (units == signed.reindex(units.index, fill_value=0)).all()
+
+
+def test_fleet_orders_come_from_no_lead_and_are_delivered_in_the_month_booked(orders):
+    fleet = orders[orders["sale_type"] == "fleet"]
+    assert len(fleet) > 100
+    assert fleet["lead_id"].isna().all() and fleet["consultant_id"].isna().all()
+    assert fleet["customer_name"].str.endswith("有限公司").all()
+    assert fleet["cancelled_at"].isna().all() and fleet["delivered_at"].notna().all()
+    assert (fleet["delivered_at"].dt.to_period("M") == fleet["ordered_at"].dt.to_period("M")).all()
+    assert (fleet["delivered_at"] > fleet["ordered_at"]).all()
+    assert (fleet[["finance_income", "trade_in_income"]] == 0).all().all() and not fleet["trade_in"].any()
+    assert set(fleet["model"]) <= set(samples.FLEET_MODELS)
+
+
+def test_cancelled_orders_are_few_never_delivered_and_earn_nothing(orders, leads):
+    retail = orders[orders["sale_type"] == "retail"]
+    cancelled = retail[retail["cancelled_at"].notna()]
+    assert 0.01 <= len(cancelled) / len(retail) <= 0.05   # 退订: a few in a hundred
+    assert cancelled["delivered_at"].isna().all() and cancelled["followup_at"].isna().all()
+    assert (cancelled[INCOME] == 0).all().all() and not cancelled["trade_in"].any()
+    assert ((cancelled["cancelled_at"] - cancelled["ordered_at"]).dt.days >= 2).all()
+    assert (cancelled["cancelled_at"] <= END).all()
+    lead = leads.set_index("lead_id").loc[cancelled["lead_id"]]
+    assert (lead["status"] == "won").all() and lead["delivered_at"].isna().all()
+    # planted: a customer who wanted a loan cancels more often (the loan may be declined)
+    wants_loan = retail["lead_id"].map(leads.set_index("lead_id")["finance"]).eq(True)
+    rate = retail["cancelled_at"].notna().groupby(wants_loan).mean()
+    assert rate[True] > 1.5 * rate[False]
+
+
+def test_attached_income_rates_are_those_of_a_4s_store(orders, leads):
+    """Penetration and amounts on delivered retail cars (DOMAIN.md §2.2: finance 57–64 %, …)."""
+    cars = orders[(orders["sale_type"] == "retail") & orders["delivered_at"].notna()]
+    sold = cars[INCOME] > 0
+    assert 0.50 <= sold["finance_income"].mean() <= 0.65
+    assert 0.80 <= sold["insurance_income"].mean() <= 0.95
+    assert 0.70 <= sold["accessories_income"].mean() <= 0.92
+    assert 0.10 <= sold["warranty_income"].mean() <= 0.35
+    mean = {col: cars.loc[sold[col], col].mean() for col in INCOME}
+    assert 2000 <= mean["finance_income"] <= 5000        # a fee and commission of a few thousand CNY
+    assert 500 <= mean["insurance_income"] <= 800        # 10–15 % of a premium of about 5,000 CNY
+    assert 1500 <= mean["accessories_income"] <= 5000
+    assert 1000 <= mean["warranty_income"] <= 3000
+    assert 2000 <= mean["trade_in_income"] <= 5000
+    assert (cars[INCOME] % 10 == 0).all().all()
+    # a trade-in only where the lead had one, on most of them
+    had = cars["lead_id"].map(leads.set_index("lead_id")["trade_in"])
+    assert not cars.loc[had == False, "trade_in"].any()   # noqa: E712 (missing leads are not False)
+    assert 0.5 <= cars.loc[had == True, "trade_in"].mean() <= 0.75   # noqa: E712
+    assert ((cars["trade_in_income"] > 0) == cars["trade_in"]).all()
+
+
+def test_attached_income_varies_by_tier_and_by_the_planted_consultant_skill(orders, traits):
+    cars = orders[(orders["sale_type"] == "retail") & orders["delivered_at"].notna()]
+    tier = cars["model"].map({m.name: m.tier for m in samples.MODELS})
+    per_car = cars[INCOME].sum(axis=1).groupby(tier).mean()
+    assert per_car["premium"] > per_car["standard"] > per_car["entry"]
+    financed = (cars["finance_income"] > 0).groupby(cars["consultant_id"]).agg(["mean", "size"])
+    financed = financed[financed["size"] >= 30].join(traits.set_index("staff_id"))
+    assert len(financed) >= 15
+    assert financed["mean"].corr(financed["deal_skill_logit"], method="spearman") > 0.4
+    accessories = cars.groupby("consultant_id")["accessories_income"].agg(["mean", "size"])
+    accessories = accessories[accessories["size"] >= 30].join(traits.set_index("staff_id"))
+    assert accessories["mean"].corr(accessories["accessories_factor"], method="spearman") > 0.6
+
+
+def test_delivery_followups_are_prompt_except_for_the_planted_consultants(orders, traits, staff):
+    cars = orders[orders["delivered_at"].notna()]
+    after = (cars["followup_at"] - cars["delivered_at"]).dt.days
+    assert (after.dropna() >= 1).all() and (cars["followup_at"].dropna() <= END).all()
+    assert orders.loc[orders["delivered_at"].isna(), "followup_at"].isna().all()
+    settled = cars[(cars["sale_type"] == "retail") & (cars["delivered_at"] <= END - pd.Timedelta(days=21))]
+    within = ((settled["followup_at"] - settled["delivered_at"]).dt.days <= 3).groupby(settled["consultant_id"])
+    share = within.agg(["mean", "size"]).join(traits.set_index("staff_id"))
+    share = share[share["size"] >= 20]
+    late, prompt = share[share["delivery_followup"] == "late"], share[share["delivery_followup"] == "prompt"]
+    assert len(late) >= 2 and set(late["store_id"]) <= {"S1", "S2"}
+    assert late["mean"].max() < 0.5 < 0.75 < prompt["mean"].min()
+    assert (traits["delivery_followup"] == "late").eq(
+        traits["followup_discipline"] >= samples.LATE_FOLLOWUP_DISCIPLINE).all()
+
+
+def test_targets_cover_every_store_month_and_model_targets_add_up(targets, sales):
+    assert not targets.duplicated(["month", "store_id", "model", "metric"]).any()
+    store = targets[targets["model"].isna()]
+    metrics = {"deliveries", "orders", "gross_profit", *INCOME}
+    per = store.groupby(["month", "store_id"])["metric"].apply(set)
+    assert (per == metrics).all()
+    assert sorted(store["month"].unique()) == sorted(sales["month"].unique()) + ["2026-11"]
+    models = targets[targets["model"].notna()]
+    assert set(models["metric"]) == {"deliveries"} and (models["target"] > 0).all()
+    summed = models.groupby(["month", "store_id"])["target"].sum()
+    own = store[store["metric"] == "deliveries"].set_index(["month", "store_id"])["target"]
+    assert (summed == own.reindex(summed.index)).all()
+    assert (store["target"] > 0).all() and (store["target"] % 1000 == 0)[store["metric"].isin(
+        ["gross_profit", *INCOME])].all()
+
+
+def test_targets_follow_last_years_month_with_growth_and_the_oem_push(targets, sales, orders):
+    """Worked by hand for the months whose whole last year is in the data (2025-10 on)."""
+    volume = sales.groupby(["store_id", "month"])["units"].sum()
+    coefficient = {k: v / np.mean(list(samples.MONTH_SEASON.values())) for k, v in samples.MONTH_SEASON.items()}
+    push = {9: 1.10, 10: 1.10, 12: 1.15}
+    store = targets[targets["model"].isna()].set_index(["store_id", "month", "metric"])["target"]
+    delivered = orders[orders["delivered_at"].notna()]
+    month_of = delivered["delivered_at"].dt.strftime("%Y-%m")
+    checked = 0
+    for month in pd.period_range("2025-10", "2026-11", freq="M"):
+        for s in ("S1", "S2"):
+            last_year = [str(q) for q in pd.period_range(month - 23, month - 12, freq="M")]
+            base = 0.6 * volume[(s, str(month - 12))] + 0.4 * volume[s][last_year].mean() * coefficient[month.month]
+            expected = np.floor(base * 1.08 * push.get(month.month, 1.0) + 0.5)
+            assert store[(s, str(month), "deliveries")] == expected, (s, month)
+            window = [str(q) for q in pd.period_range(month - 13, month - 2, freq="M")]
+            mine = delivered[(delivered["store_id"] == s) & month_of.isin(window)]
+            for metric, uplift in (("gross_profit", 1.0), ("finance_income", 1.05)):
+                amount = round(expected * mine[metric].sum() / len(mine) * uplift, -3)
+                assert store[(s, str(month), metric)] == amount, (s, month, metric)
+            checked += 1
+    assert checked == 28
+
+
+def test_targets_are_met_in_some_months_and_the_moving_festival_shows(targets, sales):
+    store = targets[targets["model"].isna() & (targets["metric"] == "deliveries")]
+    units = sales.groupby(["month", "store_id"], as_index=False)["units"].sum()
+    achieved = store.merge(units, on=["month", "store_id"])
+    achieved["rate"] = achieved["units"] / achieved["target"]
+    assert 0.2 <= (achieved["rate"] >= 1).mean() <= 0.7   # CADA 2025 H1: 30 % of dealers met their target
+    rate = achieved.set_index(["store_id", "month"])["rate"]
+    for s in ("S1", "S2"):   # the festival moved from 2025-01-29 to 2026-02-17; January's target copies a dip
+        assert rate[(s, "2026-01")] > 1.0 > rate[(s, "2026-02")]
+        assert rate[(s, "2026-01")] > 1.5 * rate[(s, "2026-02")]
+    models = targets[targets["model"].notna()].merge(sales, on=["month", "store_id", "model"])
+    by_model = (models["units"] / models["target"]).groupby(models["model"]).mean()
+    lifecycle = {m.name: m.lifecycle for m in samples.MODELS}
+    run_out = next(k for k, v in lifecycle.items() if v == "run_out")
+    growing = next(k for k, v in lifecycle.items() if v == "growing")
+    assert by_model[run_out] < 0.85 and by_model[growing] > 1.1
