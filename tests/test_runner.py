@@ -319,6 +319,30 @@ def test_last_month_is_the_latest_complete_month_and_the_run_says_why(tmp_path, 
     assert 'href="2026-10/index.html"' in root
 
 
+def test_a_snapshot_of_the_validated_tables_reaches_the_notebooks_and_is_not_published(tmp_path, cached):
+    from kit.runner import run_batch
+
+    def snapshot(dealer, folder):
+        folder.mkdir()
+        dealer.tables["staff"].to_csv(folder / "staff.csv", index=False)
+        return folder
+
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    notebook(nbs / "staff_turnover.ipynb", "Snapshot reader",
+             "import pandas as pd\nreport.glue('staff', len(pd.read_csv(snapshot_dir + '/staff.csv')), kind='int')")
+    nb = nbformat.read(nbs / "staff_turnover.ipynb", as_version=4)
+    nb.cells[1].source += '\nsnapshot_dir: str = ""'  # declared in the parameters cell, as a notebook would
+    nbformat.write(nb, nbs / "staff_turnover.ipynb")
+    result = run_batch(data_dir=cached, out_dir=tmp_path / "out", notebooks_dir=nbs, month="2026-10",
+                       snapshot=snapshot, progress=None)
+    assert result.ok, [r.detail for r in result.reports]
+    assert result.reports[0].headline["staff"]["value"] == len(io.load_dealer(cached).tables["staff"])
+    assert not (result.out_dir / ".snapshot").exists(), "unmasked tables are never published"
+    manifest = json.loads((result.out_dir / "manifest.json").read_text())
+    assert list(manifest["snapshot"]) == ["staff.csv"] and manifest["parameters"]["snapshot_dir"].endswith(".snapshot")
+
+
 # --------------------------------------------------------------------------- hangs, memory, time limits
 
 

@@ -44,6 +44,7 @@ MANIFEST_VERSION = 2
 REASON_LIMIT = 4000  # characters of a failure reason on the index page; the whole text is in run.log
 MIN_MEMORY_MB = 256
 WORK = ".work"  # inside the staging folder: one private folder per report while it runs
+SNAPSHOT = ".snapshot"  # inside the staging folder: the validated tables handed to the notebooks, never published
 
 
 @dataclass
@@ -332,9 +333,11 @@ def run_batch(*, month: str | None = "last", data_dir: str | Path = config.DATA_
               progress: Callable[[str], None] | None = print) -> BatchResult:
     """Run one period's reports and publish its folder; see the module docstring.
 
-    Limits not given take the ``run:`` section of dealer.yml (``memory_mb=0``: no cap). ``snapshot`` (optional)
-    writes the validated tables into the staging folder and returns that folder; the notebooks that declare a
-    ``snapshot_dir`` parameter then receive it instead of parsing the exports again.
+    Limits not given take the ``run:`` section of dealer.yml (``memory_mb=0``: no cap). ``snapshot`` (optional),
+    called as ``snapshot(dealer, folder)``, writes the validated tables into ``folder`` (inside the staging folder)
+    and returns it; the notebooks that declare a ``snapshot_dir`` parameter receive it instead of parsing the
+    exports again. The snapshot holds unmasked personal data, so it is removed before the folder is published;
+    the manifest records its files' SHA-256.
 
     Raises
     ------
@@ -403,7 +406,7 @@ def _run_locked(period: Period, pool: LocalPool, *, dealer: io.Dealer, data_dir:
             log(f"kept from the published folder: {', '.join(r['name'] for r in kept_reports)}")
         params = {"data_dir": str(data_dir), "lang": lang, "reports_dir": str(out_dir), "mask_personal_data": mask,
                   "dealer_name": dealer.settings.dealer.name, **period.parameters()}
-        snapshot_dir = snapshot(dealer, stage) if snapshot else None
+        snapshot_dir = snapshot(dealer, stage / SNAPSHOT) if snapshot else None
         if snapshot_dir is not None:
             params["snapshot_dir"] = str(snapshot_dir)
         env = _kernel_env(run_id)
@@ -436,6 +439,9 @@ def _run_locked(period: Period, pool: LocalPool, *, dealer: io.Dealer, data_dir:
         with stderr_to(stage / "run.log"):  # the parent's own warnings; the workers log per report
             results = run_tasks(tasks, pool, run_seconds=limits.run_seconds, on_result=on_result)
         shutil.rmtree(stage / WORK, ignore_errors=True)
+        snapshot_hashes = ({str(f.relative_to(snapshot_dir)): io.sha256_file(f)
+                            for f in sorted(Path(snapshot_dir).rglob("*")) if f.is_file()} if snapshot_dir else None)
+        shutil.rmtree(stage / SNAPSHOT, ignore_errors=True)
         new_files = sorted({f for r in results.values() for f in r.files})
         if mask:
             changed = scrub_folder(stage, values, [*new_files, "run.log"])
@@ -469,6 +475,7 @@ def _run_locked(period: Period, pool: LocalPool, *, dealer: io.Dealer, data_dir:
                     "kernel_transport": "ipc" if ipc_supported() else "tcp"},
             "parameters": {k: v for k, v in params.items()},
             "inputs": inputs,
+            "snapshot": snapshot_hashes,
             "packages": {p: version(p) for p in PACKAGES} | {"python": platform.python_version()},
             "reports": reports,
             "files": dict(sorted(files.items())),
