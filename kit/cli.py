@@ -6,13 +6,14 @@
 
 Exit codes of ``kit report`` (the same for a person at a terminal and for cron):
 
-== =================================================================================================
-0  every report of the period was written
-1  the period folder was published, but one or more reports failed; its index says which and why
-2  bad usage, bad paths or invalid input data; nothing was written (the message says what to fix)
-3  another run of the same period into the same folder did not finish within the wait; nothing was written
-4  a fault in the kit itself (not in the data); nothing was published; please report it with the message
-== =================================================================================================
+=== ================================================================================================
+0   every report of the period was written
+1   the period folder was published, but one or more reports failed; its index says which and why
+2   bad usage, bad paths or invalid input data; nothing was written (the message says what to fix)
+3   another run of the same period into the same folder did not finish within the wait; nothing was written
+4   a fault in the kit itself (not in the data); nothing was published; please report it with the message
+130 interrupted (Ctrl-C); nothing was published
+=== ================================================================================================
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 import shutil
 import sys
@@ -306,6 +307,19 @@ def test_invalid_data_and_unreadable_input_exit_2_without_a_traceback(tmp_path, 
     assert _run("--data", str(small_data), "--out", str(out), "--notebooks", str(notebooks)) == 2
     err = capsys.readouterr().err
     assert "the data could not be read (ValueError: cannot reindex" in err and "Traceback" not in err
+
+    # a pipe named like an input never ends: reading is stopped at the run's time limit, never a hang
+    fifo = tmp_path / "dealer.yml"
+    os.mkfifo(fifo)
+
+    def hangs(data_dir):
+        return fifo.read_text()
+
+    monkeypatch.setattr(io, "load_dealer", hangs)
+    assert _run("--data", str(small_data), "--out", str(out), "--notebooks", str(notebooks),
+                "--run-timeout", "0.02") == 2
+    err = capsys.readouterr().err
+    assert "reading the data did not finish within 0.02 minutes" in err and "Traceback" not in err
     assert not out.exists() or not [p for p in out.iterdir() if not p.name.startswith(".")]
 
 

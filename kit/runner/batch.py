@@ -18,15 +18,19 @@ runs of one period never write at once. A failing, hanging or memory-hungry repo
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import platform
 import shutil
+import signal
+import threading
+import time
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from kit import config, i18n, io
 from kit.exceptions import DataContractError, KitError
@@ -37,6 +41,7 @@ from kit.runner.index import report_header, write_period_index, write_root_index
 from kit.runner.periods import KINDS, Period, UsageError, choose_period
 from kit.runner.pool import LocalPool, run_tasks
 from kit.runner.privacy import PersonalValues, scrub_folder, scrub_value
+from kit.settings import RunSettings
 
 PACKAGES = ("dealer-kit", "pandas", "numpy", "scikit-learn", "scipy", "matplotlib", "statsforecast", "lifelines",
             "pandera", "papermill", "nbconvert", "openpyxl")
@@ -161,7 +166,7 @@ def _check_out_dir(out_dir: Path) -> None:
 
 
 def _limits(settings, *, report_minutes, run_minutes, memory_mb, wait_minutes) -> Limits:
-    run = getattr(settings, "run", None)
+    run = getattr(settings, "run", None) or RunSettings()  # before dealer.yml is read: the documented defaults
     for flag, value in (("--report-timeout", report_minutes), ("--run-timeout", run_minutes)):
         if value is not None and not (isinstance(value, (int, float)) and 0 < value < float("inf")):
             raise UsageError(f"{flag}: expected a number of minutes greater than 0; got {value!r}.")
@@ -170,18 +175,50 @@ def _limits(settings, *, report_minutes, run_minutes, memory_mb, wait_minutes) -
     if memory_mb is not None and not (isinstance(memory_mb, int) and (memory_mb == 0 or memory_mb >= MIN_MEMORY_MB)):
         raise UsageError(f"--memory-mb: expected a whole number of megabytes, at least {MIN_MEMORY_MB}, or 0 for no "
                          f"cap; got {memory_mb!r}.")
-    report = report_minutes if report_minutes is not None else getattr(run, "report_timeout_minutes", 30.0)
-    whole = run_minutes if run_minutes is not None else getattr(run, "run_timeout_minutes", 180.0)
-    memory = (memory_mb or None) if memory_mb is not None else getattr(run, "report_memory_mb", None)
-    wait = wait_minutes if wait_minutes is not None else getattr(run, "lock_wait_minutes", 10.0)
+    report = report_minutes if report_minutes is not None else run.report_timeout_minutes
+    whole = run_minutes if run_minutes is not None else run.run_timeout_minutes
+    memory = (memory_mb or None) if memory_mb is not None else run.report_memory_mb
+    wait = wait_minutes if wait_minutes is not None else run.lock_wait_minutes
     return Limits(report_seconds=float(report) * 60, run_seconds=float(whole) * 60,
                   memory_mb=memory if memory_cap_supported() else None, wait_seconds=float(wait) * 60)
 
 
-def _load(data_dir: Path) -> io.Dealer:
-    """The validated dealer; anything but a clear data error is turned into one, naming the folder."""
+class _TimeUp(BaseException):
+    """Raised by the alarm in :func:`_time_limit`; a BaseException so no ``except Exception`` swallows it."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the block after ``seconds`` (SIGALRM: POSIX, main thread only; elsewhere no limit)."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def alarm(signum, frame):
+        raise _TimeUp()
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, max(0.01, seconds))
     try:
-        return io.load_dealer(data_dir)
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _load(data_dir: Path, seconds: float) -> io.Dealer:
+    """The validated dealer; anything but a clear data error is turned into one, naming the folder.
+
+    Reading is bounded by the run's time limit: a file that never ends (a pipe named like a table) stops the
+    run with exit code 2 instead of hanging it.
+    """
+    try:
+        with _time_limit(seconds):
+            return io.load_dealer(data_dir)
+    except _TimeUp:
+        raise DataContractError(f"{data_dir}: reading the data did not finish within {seconds / 60:g} minutes (the "
+                                f"run's time limit); is one of the files a pipe or on a stalled network drive?"
+                                ) from None
     except KitError:
         raise
     except OSError as exc:
@@ -355,11 +392,13 @@ def run_batch(*, month: str | None = "last", data_dir: str | Path = config.DATA_
     _check_data_dir(data_dir)
     _check_out_dir(out_dir)
     _use_writable_caches(out_dir)
-    _limits(None, report_minutes=report_timeout_minutes, run_minutes=run_timeout_minutes, memory_mb=memory_mb,
-            wait_minutes=wait_minutes)  # the flags are checked before the slow load
+    first = _limits(None, report_minutes=report_timeout_minutes, run_minutes=run_timeout_minutes,
+                    memory_mb=memory_mb, wait_minutes=wait_minutes)  # the flags are checked before the slow load
     # the workers start now and import their libraries while the data loads
     with LocalPool(min(workers, len(names))) as pool:
-        dealer = _load(data_dir)
+        loading = time.monotonic()
+        dealer = _load(data_dir, first.run_seconds)  # dealer.yml is not read yet: the flag or the default
+        load_seconds = time.monotonic() - loading  # the run's time limit covers reading and reports, not the wait
         limits = _limits(dealer.settings, report_minutes=report_timeout_minutes, run_minutes=run_timeout_minutes,
                          memory_mb=memory_mb, wait_minutes=wait_minutes)
         lang = lang or dealer.settings.dealer.language
@@ -372,12 +411,12 @@ def run_batch(*, month: str | None = "last", data_dir: str | Path = config.DATA_
             return _run_locked(chosen, pool, dealer=dealer, data_dir=data_dir, out_dir=out_dir, lang=lang,
                                names=names, only=only is not None, workers=workers, reveal=show_personal_data,
                                notebooks_dir=notebooks_dir, limits=limits, run_id=run_id, snapshot=snapshot,
-                               progress=progress)
+                               progress=progress, load_seconds=load_seconds)
 
 
 def _run_locked(period: Period, pool: LocalPool, *, dealer: io.Dealer, data_dir: Path, out_dir: Path, lang: str,
                 names: list[str], only: bool, workers: int, reveal: bool, notebooks_dir: Path, limits: Limits,
-                run_id: str, snapshot, progress) -> BatchResult:
+                run_id: str, snapshot, progress, load_seconds: float = 0.0) -> BatchResult:
     label = period.label
     final = out_dir / label
     for line in locks.sweep(out_dir, holding=label):
@@ -437,7 +476,8 @@ def _run_locked(period: Period, pool: LocalPool, *, dealer: io.Dealer, data_dir:
                 log(f"{result.name}: output of its worker and kernel processes:\n{result.log.rstrip()}")
 
         with stderr_to(stage / "run.log"):  # the parent's own warnings; the workers log per report
-            results = run_tasks(tasks, pool, run_seconds=limits.run_seconds, on_result=on_result)
+            results = run_tasks(tasks, pool, run_seconds=max(1.0, limits.run_seconds - load_seconds),
+                                on_result=on_result)
         shutil.rmtree(stage / WORK, ignore_errors=True)
         snapshot_hashes = ({str(f.relative_to(snapshot_dir)): io.sha256_file(f)
                             for f in sorted(Path(snapshot_dir).rglob("*")) if f.is_file()} if snapshot_dir else None)
