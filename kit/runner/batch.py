@@ -292,7 +292,7 @@ def failure_reason(result: ReportResult, lang: str, limits: Limits) -> str:
         text = i18n.t("failure_error", lang, message=message or (result.detail or ""))
     if len(text) > REASON_LIMIT:
         text = text[:REASON_LIMIT].rstrip() + " " + i18n.t("failure_more", lang)
-    return f"{text}\n{i18n.t('failure_repair', lang)}"
+    return f"{text}\n\n{i18n.t('failure_repair', lang)}"
 
 
 # --------------------------------------------------------------------------- the run
