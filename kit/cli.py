@@ -1,20 +1,33 @@
 """The ``kit`` command.
 
-``kit report``   run the monthly batch into HTML (exit 0 all written, 1 a report failed, 2 bad usage or data)
+``kit report``   run a period's reports into HTML (month by default; ``--period week|day`` for the light runs)
 ``kit validate`` check a data folder and print every problem in one pass (exit 0 valid, 2 errors)
 ``kit samples``  write the synthetic sample dealership, or with ``--stores N`` a dealer group of N stores
+
+Exit codes of ``kit report`` (the same for a person at a terminal and for cron):
+
+=== ================================================================================================
+0   every report of the period was written
+1   the period folder was published, but one or more reports failed; its index says which and why
+2   bad usage, bad paths or invalid input data; nothing was written (the message says what to fix)
+3   another run of the same period into the same folder did not finish within the wait; nothing was written
+4   a fault in the kit itself (not in the data); nothing was published; please report it with the message
+130 interrupted (Ctrl-C); nothing was published
+=== ================================================================================================
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import traceback
 from pathlib import Path
 
 from kit import config
 from kit.exceptions import ConfigError, DataContractError, KitError
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
 
 class _Parser(argparse.ArgumentParser):
@@ -28,17 +41,36 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="kit", description="Monthly management analysis for 4S dealerships.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    rep = sub.add_parser("report", help="run the monthly reports into HTML")
-    rep.add_argument("--month", default="last", help="YYYY-MM, or 'last' for the latest complete month (default)")
+    rep = sub.add_parser("report", help="run a period's reports into HTML (exit 0 ok, 1 a report failed, "
+                                         "2 bad usage or data, 3 busy, 4 fault in the kit)")
+    rep.add_argument("--period", choices=("day", "week", "month"), default="month",
+                     help="month (default), week (ISO, Monday to Sunday) or day")
+    rep.add_argument("--month", default="last", help="YYYY-MM, or 'last' for the latest month complete in the data "
+                     "and not after today (default)")
+    rep.add_argument("--date", default=None, help="YYYY-MM-DD: the day, or the week containing it, for --period day "
+                     "or week (default: yesterday / the last complete week, never after the data ends)")
     rep.add_argument("--data", default=str(config.DATA_SAMPLES_DIR), help="folder with the dealership's tables "
                      "(default: the sample dealership)")
     rep.add_argument("--out", default=str(config.REPORTS_DIR), help="output folder (default: reports/)")
     rep.add_argument("--lang", choices=("en", "zh"), default=None, help="report language (default: dealer.yml)")
-    rep.add_argument("--only", default=None, help="comma-separated report names to run")
-    rep.add_argument("--workers", type=int, default=1, help="reports run at once (default 1)")
+    rep.add_argument("--only", default=None, help="comma-separated report names to run; the period's other reports "
+                     "are kept from its last run")
+    rep.add_argument("--workers", type=int, default=None, help="reports run at once, each in its own process "
+                     "(default: the number of cores)")
+    rep.add_argument("--report-timeout", type=float, default=None, metavar="MINUTES",
+                     help="stop a report after this long (default: run.report_timeout_minutes in dealer.yml, 30)")
+    rep.add_argument("--run-timeout", type=float, default=None, metavar="MINUTES",
+                     help="stop the whole run after this long (default: run.run_timeout_minutes, 180)")
+    rep.add_argument("--memory-mb", type=int, default=None, metavar="MB",
+                     help="memory cap of each report, 0 for none (default: run.report_memory_mb, 8192)")
+    rep.add_argument("--wait", type=float, default=None, metavar="MINUTES",
+                     help="how long to wait for another run of the same period (default: run.lock_wait_minutes, "
+                          "10)")
     rep.add_argument("--show-personal-data", action="store_true",
-                     help="do not mask customer and staff names and phone numbers")
+                     help="do not mask customer and staff names and phone numbers (only for people allowed to "
+                          "see them; the manifest records it)")
     rep.add_argument("--notebooks", default=str(config.NOTEBOOKS_DIR), help=argparse.SUPPRESS)
+    rep.add_argument("--today", default=None, help=argparse.SUPPRESS)  # reproduce a run's choice of period
 
     val = sub.add_parser("validate", help="check a data folder against the data contract")
     val.add_argument("--data", default=str(config.DATA_SAMPLES_DIR), help="folder with the dealership's tables")
@@ -72,36 +104,68 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _report(args) -> int:
-    from kit.runner import UsageError, run_batch
+    import datetime as dt
 
-    if args.workers < 1:
-        print("kit: error: --workers must be at least 1", file=sys.stderr)
-        return EXIT_USAGE
-    only = args.only.split(",") if args.only else None
+    from kit.runner import BusyError, UsageError, run_batch
+
+    only = args.only.split(",") if args.only is not None else None
+    try:
+        today = dt.date.fromisoformat(args.today) if args.today else None
+    except ValueError:
+        return _fail(f"--today: expected YYYY-MM-DD; got {args.today!r}.", EXIT_USAGE)
     try:
         result = run_batch(month=args.month, data_dir=args.data, out_dir=args.out, lang=args.lang, only=only,
                            workers=args.workers, show_personal_data=args.show_personal_data,
-                           notebooks_dir=args.notebooks)
+                           notebooks_dir=args.notebooks, period=args.period, date=args.date,
+                           report_timeout_minutes=args.report_timeout, run_timeout_minutes=args.run_timeout,
+                           memory_mb=args.memory_mb, wait_minutes=args.wait, today=today, progress=_progress)
     except (DataContractError, ConfigError) as exc:
-        print(f"kit: the input data is not valid; nothing was written.\n{exc}\n"
-              f"Run 'kit validate --data {args.data}' for the full list.", file=sys.stderr)
-        return EXIT_USAGE
+        return _fail(f"the input data is not valid; nothing was written.\n{exc}\n"
+                     f"Run 'kit validate --data {args.data}' for the full list.", EXIT_USAGE)
     except UsageError as exc:
-        print(f"kit: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _fail(f"error: {exc}", EXIT_USAGE)
+    except BusyError as exc:
+        return _fail(str(exc), EXIT_BUSY)
+    except KitError as exc:
+        return _fail(f"error: {exc}", EXIT_USAGE)
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return _fail(f"error: {where}{exc.strerror or exc}; nothing was published.", EXIT_USAGE)
+    except KeyboardInterrupt:
+        return _fail("interrupted; nothing was published (the previous reports are unchanged).", 130)
+    except Exception as exc:  # a fault in the kit: say so plainly; the traceback only when asked for
+        if os.environ.get("KIT_DEBUG") == "1":
+            traceback.print_exc()
+        return _fail(f"internal error ({type(exc).__name__}: {exc}). This is a fault in the kit, not in your data; "
+                     f"nothing was published. Please report it (KIT_DEBUG=1 prints the traceback).", EXIT_INTERNAL)
     failed = [r for r in result.reports if r.status != "ok"]
-    print(f"Index: {result.index}")
+    _progress(f"Index: {result.index}")
     if failed:
-        print(f"{len(failed)} report(s) failed: {', '.join(r.name for r in failed)} (see the index page).",
-              file=sys.stderr)
+        print(f"{len(failed)} report(s) failed: {', '.join(r.name for r in failed)} (the index says why; details "
+              f"in {result.out_dir / 'run.log'}).", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _progress(line: str) -> None:
+    print(line, flush=True)  # flushed: cron and pipes see each line as it happens
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"kit: {message}", file=sys.stderr, flush=True)
+    return code
 
 
 def _validate(args) -> int:
     from kit.io import validate_dir
 
-    report = validate_dir(args.data)
+    try:
+        report = validate_dir(args.data)
+    except KitError as exc:
+        return _fail(f"error: {exc}", EXIT_USAGE)
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return _fail(f"error: {where}{exc.strerror or exc}.", EXIT_USAGE)
     for p in report.errors:
         print(f"ERROR   {p}")
     for p in report.warnings:

@@ -2,7 +2,18 @@
 
 The file has one section per concern; each section is owned by the module that uses it and documented there:
 
-========== =================================================== ===================================
+========== =================================================== ==============================================
+section    settings class                                      documented in
+========== =================================================== ==============================================
+dealer     :class:`DealerInfo` (this module)                   name, stores, currency, language
+run        :class:`RunSettings` (this module)                  time limits and memory cap of unattended runs
+leads      :class:`kit.leads.settings.LeadSettings`            grade thresholds, cadence, funnel targets
+turnover   :class:`kit.turnover.settings.TurnoverSettings`     formula, targets per role, replacement cost
+kpi        :class:`kit.kpi.settings.KpiSettings`               profiles, stages, gates, caps, bonus, AHP
+order_plan :class:`kit.forecast.settings.OrderPlanSettings`    lead time, stock target, service level
+sales      :class:`kit.sales.settings.SalesSettings`           selling days, after-delivery call, model tiers
+========== =================================================== ==============================================
+
 A missing section or key takes its documented default. :func:`parse_settings` checks every section in one pass
 and raises one :class:`~kit.exceptions.ConfigError` listing every problem, each by its setting path
 (``dealer.yml: kpi.profiles.launch: weights sum to 0.95 …``), with a "did you mean" for a misspelt key; the
@@ -18,7 +29,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
 
 from kit.checks import Problems, did_you_mean, problems_of, setting_bool, setting_text, unknown_keys
 from kit.config import DEFAULT_SETTINGS_FILE
@@ -53,6 +63,7 @@ SECTIONS: dict[str, Any] = {
     "kpi": lambda: KpiSettings,
     "order_plan": _order_plan_class,
     "sales": lambda: SalesSettings,
+    "run": lambda: RunSettings,
 }
 
 
@@ -94,6 +105,61 @@ class DealerInfo:
                    language=language, mask_personal_data=mask)
 
 
+def _run_limit(mapping: dict, key: str, default: float | None, where: str, *, expected: str, low: float,
+               low_allowed: bool = False, integer: bool = False, allow_none: bool = False) -> float | None:
+    """One number of the ``run:`` section, checked against its range; ConfigError naming the setting otherwise."""
+    value = mapping.get(key, default)
+    if value is None and allow_none:
+        return None
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and (
+        value >= low if low_allowed else value > low)
+    if ok and integer:
+        ok = float(value).is_integer()
+    if not ok:
+        raise ConfigError(f"{where}.{key}: expected {expected}; got {value!r}.")
+    return int(value) if integer else float(value)
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """The ``run:`` section: limits of an unattended ``kit report`` run (``--report-timeout`` etc. override them).
+
+    report_timeout_minutes : float, default 30 — a report still running after this is stopped and marked failed;
+        the other reports go on.
+    run_timeout_minutes : float, default 180 — the whole run's limit: reports still running are stopped, those not
+        started are marked as not run, and the month is published with what finished.
+    report_memory_mb : int or None, default 8192 — address-space cap of each report's kernel (Linux and other
+        systems with ``RLIMIT_AS``); a report that needs more fails alone. ``null``: no cap.
+    lock_wait_minutes : float, default 10 — how long a second run of the same period in the same output folder
+        waits for the first to finish before it gives up (0: give up at once).
+    """
+
+    report_timeout_minutes: float = 30.0
+    run_timeout_minutes: float = 180.0
+    report_memory_mb: int | None = 8192
+    lock_wait_minutes: float = 10.0
+
+    @classmethod
+    def from_mapping(cls, mapping: dict | None, *, where: str = "run") -> "RunSettings":
+        mapping = dict(mapping or {})
+        known = {"report_timeout_minutes", "run_timeout_minutes", "report_memory_mb", "lock_wait_minutes"}
+        unknown = sorted(set(mapping) - known)
+        if unknown:
+            raise ConfigError(f"{where}.{unknown[0]}: unknown setting; known settings are {', '.join(sorted(known))}.")
+        minutes = "a number of minutes greater than 0"
+        return cls(
+            report_timeout_minutes=_run_limit(mapping, "report_timeout_minutes", cls.report_timeout_minutes, where,
+                                              expected=minutes, low=0),
+            run_timeout_minutes=_run_limit(mapping, "run_timeout_minutes", cls.run_timeout_minutes, where,
+                                           expected=minutes, low=0),
+            report_memory_mb=_run_limit(mapping, "report_memory_mb", cls.report_memory_mb, where,
+                                        expected="a whole number of megabytes, at least 256, or null for no cap",
+                                        low=256, low_allowed=True, integer=True, allow_none=True),
+            lock_wait_minutes=_run_limit(mapping, "lock_wait_minutes", cls.lock_wait_minutes, where,
+                                         expected="a number of minutes, 0 or more", low=0, low_allowed=True),
+        )
+
+
 @dataclass(frozen=True)
 class Settings:
     """All of ``dealer.yml``; each attribute is one section's settings object."""
@@ -105,6 +171,7 @@ class Settings:
     order_plan: OrderPlanSettings
     sales: SalesSettings
     source: Path | None = None
+    run: RunSettings = field(default_factory=RunSettings)
 
     def store_name(self, store_id: str) -> str:
         return self.dealer.stores.get(str(store_id), str(store_id))

@@ -1,0 +1,158 @@
+"""Index pages: a period's reports (status, headline numbers, the whole failure reason) and the folder of all periods.
+
+Every value that comes from the data, ``dealer.yml`` or a notebook (dealer name, titles, numbers, failure reasons) is
+HTML-escaped here; the pages are self-contained (inline CSS, the kit's web font, no external requests).
+A month's index also links the day and week folders that fall in that month.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape as e
+from pathlib import Path
+from typing import Iterable
+
+from kit import config, i18n, webfont
+from kit.runner.lock import atomic_write
+from kit.runner.periods import Period, label_kind, period_from_label
+
+
+def _css() -> str:
+    return (config.TEMPLATES_DIR / "report.css").read_text(encoding="utf-8")
+
+
+def _html_lang(lang: str) -> str:
+    return "zh-CN" if lang == "zh" else "en"
+
+
+def period_title(period: Period, lang: str) -> str:
+    """``Monthly management reports — 2026-10`` / the week's / the day's title."""
+    if period.kind == "month":
+        return i18n.t("index_title", lang, month=period.label)
+    if period.kind == "week":
+        return i18n.t("index_title_week", lang, week=period.label, start=period.start.isoformat(),
+                      end=period.end.isoformat())
+    return i18n.t("index_title_day", lang, day=period.label)
+
+
+def report_header(period: Period, lang: str, dealer_name: str) -> dict:
+    """What a report page's title block says about the period (used by the HTML export)."""
+    if period.kind == "month":
+        return {"dealer": dealer_name, "meta_key": "report_meta", "meta_fields": {"month": period.label},
+                "back_key": "back_to_index"}
+    fields = {"day": period.label} if period.kind == "day" else {
+        "week": period.label, "start": period.start.isoformat(), "end": period.end.isoformat()}
+    return {"dealer": dealer_name, "meta_key": f"report_meta_{period.kind}", "meta_fields": fields,
+            "back_key": f"back_to_index_{period.kind}"}
+
+
+def _card(r, lang: str) -> str:
+    get = r.get if isinstance(r, dict) else (lambda k, d=None: getattr(r, k, d))
+    status = get("status")
+    badge = i18n.t("status_ok" if status == "ok" else "status_failed", lang)
+    numbers = "".join(
+        f'<li><span class="kit-kpi-label">{e(str(v.get("label", k)))}</span> '
+        f'<span class="kit-kpi-value">{e(str(v.get("display", "")))}</span></li>'
+        for k, v in (get("headline") or {}).items())
+    if status == "ok" and get("html"):
+        link = f'<a class="kit-open" href="{e(get("html"))}">{e(i18n.t("open_report", lang))}</a>'
+        detail = f"<ul class='kit-numbers'>{numbers}</ul>" if numbers else ""
+    else:
+        nb_link = (f' <a href="{e(get("notebook"))}">{e(i18n.t("executed_notebook", lang))}</a>'
+                   if get("notebook") else "")
+        link = ""
+        detail = (f'<p class="kit-failure"><strong>{e(i18n.t("failed_reason", lang))}.</strong></p>'
+                  f'<p class="kit-failure" style="white-space: pre-wrap; overflow-wrap: anywhere">'
+                  f'{e(get("reason") or "")}</p><p class="kit-failure">{nb_link}</p>')
+    seconds = float(get("seconds") or 0)
+    return (f'<section class="kit-card kit-{e(str(status))}"><h2>{e(get("title") or get("name"))}</h2>'
+            f'<p class="kit-status"><span class="kit-badge kit-badge-{e(str(status))}">{e(badge)}</span> '
+            f'{e(i18n.t("run_time", lang))} {seconds:.0f} s</p>{detail}{link}</section>')
+
+
+def render_index(month: str, reports: Iterable, *, lang: str, dealer_name: str, generated: str,
+                 title: str | None = None, links: list[tuple[str, str]] | None = None,
+                 notices: list[str] | None = None) -> str:
+    """A period's index page (self-contained HTML, every value escaped).
+
+    month : the period's label (``2026-10``, ``2026-W45``, ``2026-11-02``); ``title`` defaults to the month's.
+    reports : :class:`~kit.runner.execute.ReportResult` objects or their manifest dicts.
+    links : (text, href) of related periods (a month's days and weeks), shown below the reports.
+    notices : sentences shown above the reports (personal data shown in full, reports kept from an earlier run).
+    """
+    title = title or i18n.t("index_title", lang, month=month)
+    cards = "".join(_card(r, lang) for r in reports)
+    notice_html = "".join(f'<p class="kit-failure">{e(n)}</p>' for n in (notices or []))
+    links_html = ""
+    if links:
+        items = "".join(f'<li><a href="{e(href)}">{e(text)}</a></li>' for text, href in links)
+        links_html = (f'<section class="kit-periods"><h2>{e(i18n.t("index_periods", lang))}</h2>'
+                      f'<ul class="kit-months">{items}</ul></section>')
+    return f"""<!DOCTYPE html>
+<html lang="{_html_lang(lang)}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0"><title>{e(title)}</title>
+<style>{_css()}</style></head>
+<body class="kit-index"><header class="kit-header"><div class="kit-brand">{e(dealer_name)}</div>
+<h1 class="kit-title">{e(title)}</h1><div class="kit-meta">{e(i18n.t("generated", lang))} {e(generated)}</div>
+{notice_html}</header><main class="kit-cards">{cards}</main>{links_html}
+<footer class="kit-footer"><a href="../index.html">{e(i18n.t("all_months", lang))}</a></footer></body></html>
+"""
+
+
+def period_folders(out_dir: Path) -> dict[str, list[str]]:
+    """``{kind: [label, …]}`` of the published period folders (with an index), newest first."""
+    found: dict[str, list[str]] = {"month": [], "week": [], "day": []}
+    for index in out_dir.glob("*/index.html"):
+        kind = label_kind(index.parent.name)
+        if kind:
+            found[kind].append(index.parent.name)
+    return {k: sorted(v, reverse=True) for k, v in found.items()}
+
+
+def month_links(out_dir: Path, month: str, lang: str) -> list[tuple[str, str]]:
+    """Links from a month's index to the weeks and days of that month that have been run."""
+    links = []
+    folders = period_folders(out_dir)
+    for kind in ("week", "day"):
+        for label in sorted(folders[kind]):
+            period = period_from_label(label)
+            if period is not None and month in period.months():
+                links.append((period_title(period, lang), f"../{label}/index.html"))
+    return links
+
+
+def write_period_index(folder: Path, out_dir: Path, *, label: str | None = None) -> None:
+    """(Re)write ``folder/index.html`` from its ``manifest.json`` and the day and week folders beside it.
+
+    label : the period's label when ``folder`` is not (yet) named after it (the staging folder).
+    """
+    label = label or folder.name
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    period = period_from_label(label)
+    lang = manifest["parameters"]["lang"]
+    links = month_links(out_dir, label, lang) if period and period.kind == "month" else []
+    notices = []
+    revealed = sorted({f["run"] for f in manifest.get("files", {}).values() if f.get("personal_data") == "revealed"})
+    if revealed:
+        notices.append(i18n.t("personal_data_shown", lang))
+    html = render_index(label, manifest["reports"], lang=lang, dealer_name=manifest.get("dealer", ""),
+                        generated=manifest["run"]["finished"].replace("T", " ")[:16],
+                        title=period_title(period, lang) if period else None, links=links, notices=notices)
+    atomic_write(folder / "index.html", webfont.embed(html))
+
+
+def write_root_index(out_dir: Path, *, lang: str) -> None:
+    """``OUT/index.html``: every month, week and day that has an index, newest first."""
+    folders = period_folders(out_dir)
+    sections = []
+    for kind, key in (("month", "index_months"), ("week", "index_weeks"), ("day", "index_days")):
+        if folders[kind]:
+            items = "".join(f'<li><a href="{e(label)}/index.html">{e(label)}</a></li>' for label in folders[kind])
+            sections.append(f'<h2>{e(i18n.t(key, lang))}</h2><ul class="kit-months">{items}</ul>')
+    title = i18n.t("all_months", lang)
+    atomic_write(out_dir / "index.html", f"""<!DOCTYPE html>
+<html lang="{_html_lang(lang)}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0"><title>{e(title)}</title>
+<style>{_css()}</style></head><body class="kit-index"><header class="kit-header"><h1 class="kit-title">{e(title)}</h1>
+</header><main>{''.join(sections)}</main></body></html>
+""")
