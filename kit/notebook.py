@@ -37,7 +37,8 @@ from kit import config, i18n, io, periods
 from kit.report.format import format_value
 
 #: Keys a runner may put in the ``run`` parameter.
-RUN_KEYS = ("output_dir", "reports_dir", "glue_file", "snapshot_dir", "period", "date", "today")
+RUN_KEYS = ("output_dir", "reports_dir", "glue_file", "snapshot_dir", "period", "period_start", "period_end", "as_of",
+            "month", "date")
 
 _DEALERS: dict[tuple, io.Dealer] = {}
 
@@ -63,6 +64,7 @@ class Report:
     lang: str
     dealer: io.Dealer
     period: periods.Period
+    as_of_day: pd.Timestamp | None = None
     mask: bool = True
     output_dir: Path | None = None
     reports_dir: Path = config.REPORTS_DIR
@@ -83,8 +85,8 @@ class Report:
 
     @property
     def as_of(self) -> pd.Timestamp:
-        """The last day of the period (midnight): what the report knows."""
-        return self.period.end
+        """The last day the report knows (midnight): the period's end, or the last day the data covers."""
+        return self.as_of_day if self.as_of_day is not None else self.period.end
 
     @property
     def people(self) -> dict[str, str]:
@@ -184,7 +186,8 @@ def start(name: str, *, month: str = "last", lang: str = "en", data_dir: str = "
         relative to the project, not the working directory.
     mask_personal_data : mask customer and staff names and phone numbers (the runner passes the run's choice).
     run : set by the runner — ``output_dir``, ``reports_dir``, ``glue_file``, ``snapshot_dir``, ``period``
-        (``day``/``week``/``month``) and ``date`` (a day in the period).
+        (``day``/``week``/``month``), ``period_start``/``period_end``/``as_of`` (ISO dates) and ``month``; an
+        analyst may pass ``{"period": "week", "date": "2026-10-14"}``.
 
     Raises
     ------
@@ -204,9 +207,12 @@ def start(name: str, *, month: str = "last", lang: str = "en", data_dir: str = "
         chosen = io.latest_complete_month(dealer) if str(month).strip() in ("", "last") else month
         when = periods.parse_month(chosen).strftime("%Y-%m")
     else:
-        when = run.get("date") or dt.date.today() - dt.timedelta(days=1)
+        when = run.get("period_start") or run.get("date") or dt.date.today() - dt.timedelta(days=1)
+    period = periods.period(kind, when)
+    # the runner caps a period running past the end of the data at the last day the data covers
+    as_of = pd.Timestamp(run["as_of"]).normalize() if run.get("as_of") else period.end
     glue_file = Path(run["glue_file"]) if run.get("glue_file") else None
-    report = Report(name=name, lang=lang, dealer=dealer, period=periods.period(kind, when),
+    report = Report(name=name, lang=lang, dealer=dealer, period=period, as_of_day=min(as_of, period.end),
                     mask=bool(mask_personal_data),
                     output_dir=Path(run["output_dir"]) if run.get("output_dir") else None,
                     reports_dir=config.reports_dir(run.get("reports_dir")), glue_file=glue_file)

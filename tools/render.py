@@ -43,11 +43,11 @@ def main() -> None:
                         cwd=str(config.NOTEBOOKS_DIR), progress_bar=False)
     headline = json.loads(glue.read_text(encoding="utf-8")) if glue.exists() else {}
     advice = headline.pop("_advice", [])
-    from kit import runner
+    from kit.runner.export import write_html
 
-    export = getattr(runner, "_write_html", None) or runner.export.write_html  # before / after the runner split
-    export(executed, out / f"{args.name}.html", title=args.name, params={"lang": args.lang, "month": args.month},
-           headline=headline)
+    write_html(executed, out / f"{args.name}.html", title=args.name, lang=args.lang,
+               header={"dealer": "", "meta_key": "report_meta", "meta_fields": {"month": args.month}},
+               headline=headline, advice=advice)
     for line in advice:
         print("ADVICE", line)
     for key, item in headline.items():

@@ -360,20 +360,26 @@ def _collect(result: ReportResult, stage: Path) -> None:
         result.notebook = None
 
 
+def save_snapshot(dealer: io.Dealer, folder: Path) -> Path:
+    """The validated tables as Parquet in ``folder`` (:func:`kit.io.save_snapshot`), for the notebooks to read."""
+    io.save_snapshot(dealer, folder)
+    return folder
+
+
 def run_batch(*, month: str | None = "last", data_dir: str | Path = config.DATA_SAMPLES_DIR,
               out_dir: str | Path = config.REPORTS_DIR, lang: str | None = None, only: Iterable[str] | None = None,
               workers: int | None = None, show_personal_data: bool = False,
               notebooks_dir: str | Path = config.NOTEBOOKS_DIR, period: str = "month", date: str | None = None,
               report_timeout_minutes: float | None = None, run_timeout_minutes: float | None = None,
               memory_mb: int | None = None, wait_minutes: float | None = None, today: dt.date | None = None,
-              snapshot: Callable[[io.Dealer, Path], Path | None] | None = None,
+              snapshot: Callable[[io.Dealer, Path], Path | None] | bool = True,
               progress: Callable[[str], None] | None = print) -> BatchResult:
     """Run one period's reports and publish its folder; see the module docstring.
 
-    Limits not given take the ``run:`` section of dealer.yml (``memory_mb=0``: no cap). ``snapshot`` (optional),
-    called as ``snapshot(dealer, folder)``, writes the validated tables into ``folder`` (inside the staging folder)
-    and returns it; the notebooks that declare a ``snapshot_dir`` parameter receive it instead of parsing the
-    exports again. The snapshot holds unmasked personal data, so it is removed before the folder is published;
+    Limits not given take the ``run:`` section of dealer.yml (``memory_mb=0``: no cap). The data is validated once:
+    ``snapshot`` (default :func:`save_snapshot`; False for none), called as ``snapshot(dealer, folder)``, writes the
+    validated tables into ``folder`` (inside the staging folder) and returns it; the notebooks receive it (as
+    ``run["snapshot_dir"]`` or a ``snapshot_dir`` parameter) instead of parsing the exports again. The snapshot holds unmasked personal data, so it is removed before the folder is published;
     the manifest records its files' SHA-256.
 
     Raises
@@ -445,6 +451,8 @@ def _run_locked(period: Period, pool: LocalPool, *, dealer: io.Dealer, data_dir:
             log(f"kept from the published folder: {', '.join(r['name'] for r in kept_reports)}")
         params = {"data_dir": str(data_dir), "lang": lang, "reports_dir": str(out_dir), "mask_personal_data": mask,
                   "dealer_name": dealer.settings.dealer.name, **period.parameters()}
+        if snapshot is True:
+            snapshot = save_snapshot
         snapshot_dir = snapshot(dealer, stage / SNAPSHOT) if snapshot else None
         if snapshot_dir is not None:
             params["snapshot_dir"] = str(snapshot_dir)
@@ -463,7 +471,7 @@ def _run_locked(period: Period, pool: LocalPool, *, dealer: io.Dealer, data_dir:
             result.run = run_id
             if result.status != "ok":
                 result.reason = failure_reason(result, lang, limits)
-            for attr in ("reason", "detail", "log", "headline", "title"):  # they reach run.log, manifest and index
+            for attr in ("reason", "detail", "log", "headline", "advice", "title"):  # they reach run.log, manifest and index
                 setattr(result, attr, scrub_value(getattr(result, attr), values)[0])
             _collect(result, stage)
             done.append(result.name)

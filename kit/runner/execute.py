@@ -71,6 +71,7 @@ class ReportResult:
     notebook: str | None = None
     reason: str | None = None  # plain words in the report language, for the index
     headline: dict = field(default_factory=dict)
+    advice: list = field(default_factory=list)  # "what to do" sentences in the report language, shown first
     kind: str | None = None  # why it failed: error, data, config, insufficient, memory, timeout, run_timeout,
     #                          not_started, crashed, export, internal
     detail: str | None = None  # the whole technical message (exception type and text), for run.log and the manifest
@@ -174,13 +175,14 @@ def execute_report(task: ReportTask) -> ReportResult:
         kind = "timeout"
     seconds = round(time.perf_counter() - start, 2)
     title = notebook_title(out_nb if out_nb.exists() else Path(task.notebook), task.lang) or task.name
+    glued = _read_glue(workdir / GLUE_FILE)
+    advice = [str(a) for a in glued.pop("_advice", []) or []]
     result = ReportResult(name=task.name, status="ok" if kind is None else "failed", seconds=seconds, title=title,
-                          kind=kind, detail=detail, headline=_read_glue(workdir / GLUE_FILE),
-                          log=_tail(workdir / KERNEL_LOG))
+                          kind=kind, detail=detail, headline=glued, advice=advice, log=_tail(workdir / KERNEL_LOG))
     if result.status == "ok":
         try:
             write_html(out_nb, workdir / f"{task.name}.html", title=title, lang=task.lang, header=task.header,
-                       headline=result.headline)
+                       headline=result.headline, advice=result.advice)
             result.html = f"{task.name}.html"
         except Exception as exc:  # an exporter failure fails this report, not the run
             result.status, result.kind, result.detail = "failed", "export", _exception_text(exc)
@@ -221,6 +223,10 @@ def _run_notebook(task: ReportTask, out_nb: Path, kernel_dir: Path, workdir: Pat
     parameters = {**task.parameters, "glue_file": str(workdir / GLUE_FILE), "output_dir": str(workdir)}
     try:
         declared = set(pm.inspect_notebook(task.notebook))
+        if "run" in declared:  # notebooks started with kit.notebook.start take the runner's context in one dict
+            from kit.notebook import RUN_KEYS
+
+            parameters["run"] = {k: parameters[k] for k in RUN_KEYS if k in parameters}
         parameters = {k: v for k, v in parameters.items() if k in declared}
         pm.execute_notebook(task.notebook, str(out_nb), parameters=parameters, kernel_name="python3",
                             cwd=str(kernel_dir), progress_bar=False, log_output=False,

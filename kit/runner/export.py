@@ -15,7 +15,8 @@ from pathlib import Path
 from kit import config, i18n, webfont
 
 LANG_TAGS = {"en": "lang-en", "zh": "lang-zh"}
-HIDDEN_TAGS = {"parameters", "injected-parameters", "remove", "remove_cell"}
+#: Cells the manager's HTML leaves out: parameters, and the analyst's interactive what-ifs (JupyterLab only).
+HIDDEN_TAGS = {"parameters", "injected-parameters", "remove", "remove_cell", "explore"}
 
 
 def version(package: str) -> str:
@@ -93,7 +94,8 @@ def _is_noise(output) -> bool:
     return False
 
 
-def write_html(executed: Path, target: Path, *, title: str, lang: str, header: dict, headline: dict) -> None:
+def write_html(executed: Path, target: Path, *, title: str, lang: str, header: dict, headline: dict,
+               advice: list[str] = ()) -> None:
     """Export ``executed`` to ``target``; ``header`` has ``dealer``, ``meta_key``, ``meta_fields`` and ``back_key``."""
     import nbformat
     from nbconvert import HTMLExporter
@@ -114,6 +116,8 @@ def write_html(executed: Path, target: Path, *, title: str, lang: str, header: d
                        generated=generated),
         "summary": [{"label": v.get("label", k), "value": v.get("display", "")} for k, v in headline.items()],
         "summary_label": i18n.t("summary", lang),
+        "advice": [str(a) for a in advice],
+        "advice_label": i18n.t("advice_title", lang),
         "toc": toc,
         "toc_label": i18n.t("contents", lang),
         "back_label": i18n.t(header.get("back_key", "back_to_index"), lang),

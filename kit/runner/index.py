@@ -46,6 +46,14 @@ def report_header(period: Period, lang: str, dealer_name: str) -> dict:
             "back_key": f"back_to_index_{period.kind}"}
 
 
+#: Index pages run no script and load nothing: a policy that forbids both, so nothing injected could.
+CSP = ('<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'; '
+       'img-src data:; font-src data:">')
+
+#: "What to do" sentences a report card shows on the index (the report itself shows them all).
+ADVICE_ON_INDEX = 3
+
+
 def _card(r, lang: str) -> str:
     get = r.get if isinstance(r, dict) else (lambda k, d=None: getattr(r, k, d))
     status = get("status")
@@ -56,7 +64,9 @@ def _card(r, lang: str) -> str:
         for k, v in (get("headline") or {}).items())
     if status == "ok" and get("html"):
         link = f'<a class="kit-open" href="{e(get("html"))}">{e(i18n.t("open_report", lang))}</a>'
-        detail = f"<ul class='kit-numbers'>{numbers}</ul>" if numbers else ""
+        advice = "".join(f"<li>{e(str(a))}</li>" for a in (get("advice") or [])[:ADVICE_ON_INDEX])
+        detail = (f"<ul class='kit-advice'>{advice}</ul>" if advice else "") + (
+            f"<ul class='kit-numbers'>{numbers}</ul>" if numbers else "")
     else:
         nb_link = (f' <a href="{e(get("notebook"))}">{e(i18n.t("executed_notebook", lang))}</a>'
                    if get("notebook") else "")
@@ -89,7 +99,7 @@ def render_index(month: str, reports: Iterable, *, lang: str, dealer_name: str, 
         links_html = (f'<section class="kit-periods"><h2>{e(i18n.t("index_periods", lang))}</h2>'
                       f'<ul class="kit-months">{items}</ul></section>')
     return f"""<!DOCTYPE html>
-<html lang="{_html_lang(lang)}"><head><meta charset="utf-8">
+<html lang="{_html_lang(lang)}"><head><meta charset="utf-8">{CSP}
 <meta name="viewport" content="width=device-width, initial-scale=1.0"><title>{e(title)}</title>
 <style>{_css()}</style></head>
 <body class="kit-index"><header class="kit-header"><div class="kit-brand">{e(dealer_name)}</div>
@@ -151,7 +161,7 @@ def write_root_index(out_dir: Path, *, lang: str) -> None:
             sections.append(f'<h2>{e(i18n.t(key, lang))}</h2><ul class="kit-months">{items}</ul>')
     title = i18n.t("all_months", lang)
     atomic_write(out_dir / "index.html", f"""<!DOCTYPE html>
-<html lang="{_html_lang(lang)}"><head><meta charset="utf-8">
+<html lang="{_html_lang(lang)}"><head><meta charset="utf-8">{CSP}
 <meta name="viewport" content="width=device-width, initial-scale=1.0"><title>{e(title)}</title>
 <style>{_css()}</style></head><body class="kit-index"><header class="kit-header"><h1 class="kit-title">{e(title)}</h1>
 </header><main>{''.join(sections)}</main></body></html>

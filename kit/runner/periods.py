@@ -4,8 +4,8 @@ A month run is labelled ``2026-10``, a week ``2026-W45`` (ISO 8601: Monday to Su
 day ``2026-11-02``; the label is also the run's folder name. Every choice is explained in one sentence that the
 run prints and logs (``chose 2026-10: …``), so an unattended run says what it published and why.
 
-The month choice goes through :func:`_choose_month` and the start of the data through :func:`_first_month`; the
-loader's ``io.choose_month`` replaces the former after the merge (see the function's docstring).
+The month choice and the months the data covers come from the loader (:func:`kit.io.choose_month`,
+:func:`kit.io.data_range`).
 """
 
 from __future__ import annotations
@@ -17,14 +17,13 @@ from dataclasses import dataclass
 import pandas as pd
 
 from kit import io
-from kit.exceptions import KitError
+from kit.exceptions import DataContractError, KitError
 
 KINDS = ("day", "week", "month")
 MONTH_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 WEEK_RE = re.compile(r"(\d{4})-W(0[1-9]|[1-4]\d|5[0-3])")
 DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: tables whose month must be complete before ``--month last`` publishes it (the loader's choose_month uses these)
-MONTH_TABLES = ("sales", "leads", "kpi")
 #: tables that carry daily rows; a day or week run reaches at most the last day all of them cover
 DAILY_TABLES = (("leads", "created_at"), ("followups", "at"))
 
@@ -117,47 +116,15 @@ def day_period(day: dt.date, *, why: str = "") -> Period:
 # --------------------------------------------------------------------------- what the data covers
 
 
-@dataclass(frozen=True)
-class MonthChoice:
-    """The month ``--month last`` runs, and why; the same fields as the loader's ``io.MonthChoice``."""
-
-    month: str
-    today: dt.date
-    last_complete: dict[str, str]
-    limited_by: str
+MonthChoice = io.MonthChoice
 
 
 def _choose_month(dealer: io.Dealer, *, today: dt.date) -> MonthChoice:
-    """The latest month complete in the data and not after today.
-
-    Integration point: once ``kit.io`` provides ``choose_month`` (the latest month complete in every table of
-    :data:`MONTH_TABLES` and not after today), this body becomes ``return io.choose_month(dealer, today=today)``.
-    Until then it takes ``io.latest_complete_month`` (the newest sales month) and refuses a month after today.
-    """
-    month = io.latest_complete_month(dealer)
-    source = "sales" if "sales" in dealer.tables else "leads"
-    if pd.Period(month, freq="M").end_time.date() > today:
-        raise UsageError(f"--month last: the newest month in the {source} table is {month}, which has not ended yet "
-                         f"(today is {today}); the data has rows from the future. Check the export, or name the "
-                         f"month with --month YYYY-MM.")
-    return MonthChoice(month=month, today=today, last_complete={source: month}, limited_by=source)
-
-
-def _first_month(dealer: io.Dealer) -> str:
-    """The first month every table of :data:`MONTH_TABLES` has rows for (``YYYY-MM``); earlier months cannot run.
-
-    Integration point: replace by the loader's own "where the data starts" once ``kit.io`` provides it.
-    """
-    firsts = []
-    for name, column in (("sales", "month"), ("leads", "created_at"), ("kpi", "month")):
-        table = dealer.tables.get(name)
-        if table is None or table.empty:
-            continue
-        first = table[column].min()
-        firsts.append(str(first) if isinstance(first, str) else str(pd.Timestamp(first).to_period("M")))
-    if not firsts:
-        raise UsageError(f"{dealer.data_dir}: no dated rows to choose a period from.")
-    return max(firsts)
+    """The latest month complete in every table (sales, leads, kpi) and not after today (:func:`kit.io.choose_month`)."""
+    try:
+        return io.choose_month(dealer, today=today)
+    except DataContractError as exc:
+        raise UsageError(f"--month last: {exc}") from None
 
 
 def _daily_span(dealer: io.Dealer) -> tuple[dt.date, dt.date, str]:
@@ -178,11 +145,7 @@ def _daily_span(dealer: io.Dealer) -> tuple[dt.date, dt.date, str]:
 
 
 def describe_month_choice(choice: MonthChoice) -> str:
-    tables = sorted(choice.last_complete, key=lambda t: MONTH_TABLES.index(t) if t in MONTH_TABLES else 99)
-    names = tables[0] if len(tables) == 1 else ", ".join(tables[:-1]) + " and " + tables[-1]
-    ends = "; ".join(f"{t} complete to {choice.last_complete[t]}" for t in tables)
-    return (f"chose {choice.month}: the latest month complete in {names} and not after today ({choice.today}); "
-            f"{ends}; limited by {choice.limited_by}")
+    return f"chose {choice.month}: {choice.reason}"
 
 
 # --------------------------------------------------------------------------- the choice
@@ -253,11 +216,7 @@ def _choose_month_period(dealer: io.Dealer, month: str | None, today: dt.date) -
         return month_period(choice.month, why=describe_month_choice(choice))
     if not MONTH_RE.fullmatch(str(month)):
         raise UsageError(f"--month: expected YYYY-MM (e.g. 2026-10) or 'last'; got {month!r}.")
-    first = _first_month(dealer)
-    if month < first:
-        raise UsageError(f"--month {month}: the data in {dealer.data_dir} starts with {first} (the first month "
-                         f"with sales, leads and KPI rows); choose {first} or later.")
-    if month > choice.month:
-        raise UsageError(f"--month {month}: the latest complete month in {dealer.data_dir} is {choice.month}; "
-                         f"choose {choice.month} or earlier.")
+    refusal = io.data_range(dealer, today=today).refusal(str(month))
+    if refusal:
+        raise UsageError(f"--month {month}: {refusal}")
     return month_period(month, why=f"chose {month}: the month asked for with --month")
