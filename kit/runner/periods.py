@@ -145,7 +145,7 @@ def _daily_span(dealer: io.Dealer) -> tuple[dt.date, dt.date, str]:
 
 
 def describe_month_choice(choice: MonthChoice) -> str:
-    return f"chose {choice.month}: {choice.reason}"
+    return f"chose {choice.month}: {choice.reason.rstrip('.')}"
 
 
 # --------------------------------------------------------------------------- the choice
