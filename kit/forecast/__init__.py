@@ -11,7 +11,8 @@ module         owns
 ``festival``   the Spring Festival calendar and its effect on January and February
 ``evaluation`` :func:`backtest` (rolling origin: MASE, sMAPE, horizon-total error, interval coverage)
 ``hierarchy``  :func:`reconcile`: group → store → model forecasts that add up (hierarchicalforecast)
-``ordering``   :func:`order_plan` under the stock-cover line, :func:`order_policy_backtest`
+``ordering``   :func:`order_plan`: whole cars per store and model under the store's stock-cover line
+``policy``     :func:`order_policy_backtest`, :func:`policy_summary`: lost sales and cover of a policy
 ``settings``   :class:`OrderPlanSettings` (the ``order_plan:`` section of ``dealer.yml``)
 ``series``     :func:`sales_series`, :func:`stock_positions` (the dealer's tables as series)
 ``ledger``     :func:`save_forecasts`, :func:`read_ledger` (forecasts across monthly runs)
@@ -33,17 +34,19 @@ import lazy_loader as _lazy
 
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
-    submodules=["data", "engine", "evaluation", "festival", "hierarchy", "ledger", "metrics", "ordering", "series",
-                "settings"],
+    submodules=["data", "engine", "evaluation", "festival", "hierarchy", "ledger", "metrics", "ordering", "policy",
+                "series", "settings"],
     submod_attrs={
-        "engine": ["forecast", "MEMBERS", "DEFAULT_MEMBERS", "INTERMITTENT_MEMBERS", "SERIES_CLASSES"],
+        "engine": ["forecast", "MEMBERS", "DEFAULT_METHOD", "DEFAULT_MEMBERS", "INTERMITTENT_MEMBERS",
+                   "SERIES_CLASSES"],
         "evaluation": ["backtest"],
         "festival": ["SPRING_FESTIVAL_DATES", "SPRING_FESTIVAL_SLOW_DAYS", "spring_festival_calendar",
                      "spring_festival_effect"],
-        "hierarchy": ["reconcile", "hierarchy_levels"],
+        "hierarchy": ["reconcile", "hierarchy_levels", "coherence_gap", "HIERARCHY_LEVELS", "RECONCILERS"],
         "ledger": ["FORECASTS_FILE_NAME", "save_forecasts", "read_ledger"],
         "metrics": ["KING_LONG_BANDS", "king_long_score"],
-        "ordering": ["order_plan", "order_policy_backtest"],
+        "ordering": ["order_plan", "PLAN_LEVELS", "GAVE_WAY"],
+        "policy": ["order_policy_backtest", "policy_summary"],
         "series": ["ALL_LABEL", "ID_SEPARATOR", "sales_series", "stock_positions"],
         "settings": ["OrderPlanSettings"],
     },

@@ -34,7 +34,8 @@ def sales_series(sales: pd.DataFrame, *, value: str = "units", totals: bool = Tr
     value : str, default "units"
         The column to forecast.
     totals : bool, default True
-        Add ``S1/ALL`` per store (all models) and ``ALL/ALL`` (the group).
+        Add ``S1/ALL`` per store (all models), ``ALL/Aurora`` per model (all stores) and ``ALL/ALL`` (the group):
+        the hierarchy of :mod:`kit.forecast.hierarchy`.
 
     Returns
     -------
@@ -68,8 +69,9 @@ def sales_series(sales: pd.DataFrame, *, value: str = "units", totals: bool = Tr
     frames = [filled]
     if totals:
         store = filled.groupby(["store_id", "t"], as_index=False)["y"].sum().assign(model=ALL_LABEL)
+        model = filled.groupby(["model", "t"], as_index=False)["y"].sum().assign(store_id=ALL_LABEL)
         group = filled.groupby("t", as_index=False)["y"].sum().assign(store_id=ALL_LABEL, model=ALL_LABEL)
-        frames += [store, group]
+        frames += [store, model, group]
     out = pd.concat(frames, ignore_index=True)
     out["unique_id"] = out["store_id"] + ID_SEPARATOR + out["model"]
     out["ds"] = _ordinal_to_timestamps(out["t"].to_numpy())
@@ -85,7 +87,8 @@ def stock_positions(stock: pd.DataFrame, *, totals: bool = True) -> pd.DataFrame
     stock : DataFrame
         The stock table (``kit.io.load_stock``): ``store_id, model, on_hand, in_transit``.
     totals : bool, default True
-        Add store totals (``S1/ALL``) and the group total (``ALL/ALL``).
+        Add store totals (``S1/ALL``), model totals over the stores (``ALL/Aurora``) and the group total
+        (``ALL/ALL``).
 
     Returns
     -------
@@ -112,6 +115,8 @@ def stock_positions(stock: pd.DataFrame, *, totals: bool = True) -> pd.DataFrame
     if totals:
         frames.append(base.groupby("store_id", as_index=False)[["on_hand", "in_transit"]].sum()
                       .assign(model=ALL_LABEL))
+        frames.append(base.groupby("model", as_index=False)[["on_hand", "in_transit"]].sum()
+                      .assign(store_id=ALL_LABEL))
         frames.append(pd.DataFrame({"store_id": [ALL_LABEL], "model": [ALL_LABEL],
                                     "on_hand": [base["on_hand"].sum()], "in_transit": [base["in_transit"].sum()]}))
     out = pd.concat(frames, ignore_index=True)

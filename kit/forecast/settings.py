@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kit.exceptions import ConfigError
@@ -31,6 +31,19 @@ def _setting_number(value: object, name: str, *, low: float, high: float, intege
     return int(value) if integer else float(value)
 
 
+def _per_model(value: object, name: str, *, low: int) -> dict[str, int]:
+    """A whole number for every model, or a mapping ``{model: whole number}``; ``{"*": n}`` means every model."""
+    if isinstance(value, Mapping):
+        out = {}
+        for model, number in value.items():
+            if not isinstance(model, str) or not model.strip():
+                raise ConfigError(f"{name}: expected car model names as keys; got {model!r}.")
+            out[model.strip()] = _setting_number(number, f"{name}.{model}", low=low, high=1000, integer=True,
+                                                 unit=" of cars")
+        return out
+    return {"*": _setting_number(value, name, low=low, high=1000, integer=True, unit=" of cars")}
+
+
 @dataclass(frozen=True)
 class OrderPlanSettings:
     """The ``order_plan:`` section of ``dealer.yml``.
@@ -40,15 +53,21 @@ class OrderPlanSettings:
         order_plan:
           horizon_months: 3          # plan months: N+1 … N+horizon (1–12)
           firm_months: 1             # the first month(s) are firm, the rest indicative (1–horizon_months)
-          lead_time_months: 1        # months from order to arrival (1–6)
-          target_stock_months: 1.0   # stock wanted when the order arrives, in months of sales (0–6)
+          lead_time_months: 1        # months of demand an order must cover until the next one arrives (1–6)
+          target_stock_months: 1.0   # stock wanted after the lead time, in months of sales (0–6)
           service_level: 0.95        # chance of not running out during the lead time (0.5–0.999)
-          warning_stock_months: 1.5  # CADA's warning line for stock depth (> 0, up to 12)
+          warning_stock_months: 1.5  # the store's stock-cover ceiling, months of sales (CADA's warning line)
+          minimum_order_units: 0     # OEM minimum per model and order: a number, or {Aurora: 3, Nova: 2}
+          batch_units: 1             # OEM batch size per model: orders in multiples of it; a number or a mapping
+
+    A model missing from ``minimum_order_units`` / ``batch_units`` mappings gets 0 / 1 (``"*"`` sets every model).
 
     Attributes
     ----------
     horizon_months, firm_months, lead_time_months : int
     target_stock_months, service_level, warning_stock_months : float
+    minimum_order_units, batch_units : dict of str to int
+        Per model; key ``"*"`` for every model not named.
     """
 
     horizon_months: int = 3
@@ -57,6 +76,8 @@ class OrderPlanSettings:
     target_stock_months: float = 1.0
     service_level: float = 0.95
     warning_stock_months: float = 1.5
+    minimum_order_units: dict[str, int] = field(default_factory=lambda: {"*": 0})
+    batch_units: dict[str, int] = field(default_factory=lambda: {"*": 1})
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any] | None, *, where: str = "order_plan") -> "OrderPlanSettings":
@@ -72,7 +93,7 @@ class OrderPlanSettings:
         if not isinstance(mapping, Mapping):
             raise ConfigError(f"{where}: expected a mapping of settings; got {mapping!r}.")
         known = {"horizon_months", "firm_months", "lead_time_months", "target_stock_months", "service_level",
-                 "warning_stock_months"}
+                 "warning_stock_months", "minimum_order_units", "batch_units"}
         unknown = sorted(str(k) for k in set(mapping) - known)
         if unknown:
             raise ConfigError(f"{where}.{unknown[0]}: unknown setting; known settings are "
@@ -91,10 +112,21 @@ class OrderPlanSettings:
         warning = _setting_number(mapping.get("warning_stock_months", base.warning_stock_months),
                                   f"{where}.warning_stock_months", low=0, high=12, low_open=True,
                                   unit=" (months of sales)")
+        minimum = _per_model(mapping.get("minimum_order_units", 0), f"{where}.minimum_order_units", low=0)
+        batch = _per_model(mapping.get("batch_units", 1), f"{where}.batch_units", low=1)
         return cls(horizon_months=horizon, firm_months=firm, lead_time_months=lead, target_stock_months=target,
-                   service_level=service, warning_stock_months=warning)
+                   service_level=service, warning_stock_months=warning,
+                   minimum_order_units={"*": 0} | minimum, batch_units={"*": 1} | batch)
 
     @property
     def forecast_months_needed(self) -> int:
         """Months of forecast the plan needs: ``horizon_months + lead_time_months``."""
         return self.horizon_months + self.lead_time_months
+
+    def minimum_for(self, model: str) -> int:
+        """The OEM minimum order of ``model`` (0: none)."""
+        return int(self.minimum_order_units.get(model, self.minimum_order_units.get("*", 0)))
+
+    def batch_for(self, model: str) -> int:
+        """The OEM batch size of ``model`` (1: single cars)."""
+        return int(self.batch_units.get(model, self.batch_units.get("*", 1)))
