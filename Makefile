@@ -28,6 +28,7 @@ test: $(STAMP)    ## the whole test suite
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 bench: $(STAMP)   ## accuracy and speed benchmarks (slow; writes benchmarks/results/)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/run_all.py
 
 lab: $(STAMP)     ## JupyterLab on the notebooks

@@ -152,7 +152,7 @@ def test_every_awkward_shape_gets_its_class(awkward_forecast):
     assert classes["launched_6_months_ago"] == "short"      # 30 leading zeros dropped: 6 months on sale
     assert classes["launched_3_months_ago"] == "very_short"
     methods = awkward_forecast.groupby("unique_id")["method"].first()
-    assert methods["regular"] == "median(seasonal_naive, ces, theta)"
+    assert methods["regular"] == "median(seasonal_naive, ces, theta, dotm)"
     assert methods["intermittent"] == "median(croston, adida, imapa)"
 
 

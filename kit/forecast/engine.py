@@ -33,13 +33,15 @@ median) or a text such as ``"mean(ets, ces, theta)"``. Months of zeros before a 
 Intervals (split conformal, calibrated on the series' own recent history)
 -------------------------------------------------------------------------
 The same method is run from ``W`` earlier origins — the last month less ``h``, ``2h`` … ``W·h`` months — and its
-errors over the ``h`` months after each origin are the calibration sample. Each error is divided by the series'
+errors over the ``h`` months after each origin are the calibration sample (the earliest origin keeps at least two
+thirds of the history; when ``h`` is longer than a third of it, the origins are closer and the later steps are
+calibrated from the pooled scores). Each error is divided by the series'
 scale (its in-sample seasonal-naive mean absolute error up to that origin, as in MASE) times ``√k`` for step
 ``k``; the interval at step ``k`` is ``yhat + [lower, upper quantile of those scores] × scale × √k``. Quantiles are
 taken per step when a step has :data:`MIN_SCORES_PER_STEP` scores, else over all steps, and the lower and upper
 quantiles separately (so a method that tends to over-forecast gets a band that leans down). ``W`` is the fewest
-windows that give every step :data:`MIN_SCORES_PER_STEP` scores, at most :data:`MAX_CALIBRATION_WINDOWS`, and
-only while the series are long enough. With fewer than :data:`MIN_SCORES` scores in all (a new dealership), the
+windows that give every step :data:`MIN_SCORES_PER_STEP` scores, at most :data:`MAX_CALIBRATION_WINDOWS`; a
+large panel calibrates on :data:`MAX_CALIBRATION_SERIES` of its series. With fewer than :data:`MIN_SCORES` scores in all (a new dealership), the
 band is a count interval: a negative binomial with the forecast as mean and the series' variance-to-mean ratio.
 Bands are clipped at 0 and ordered ``yhat_lo_95 <= yhat_lo_80 <= yhat <= yhat_hi_80 <= yhat_hi_95``.
 
@@ -71,7 +73,7 @@ MEMBERS = ("seasonal_naive", "naive", "ets", "ces", "theta", "dotm", "auto_theta
 #: Combination rules of several members.
 COMBINATIONS = ("median", "mean")
 #: The "auto" method for regular and short series (see ``benchmarks/README.md``).
-DEFAULT_METHOD = ("mean", ("ets", "ces", "theta"))
+DEFAULT_METHOD = ("median", ("seasonal_naive", "ces", "theta", "dotm"))
 #: Members of the default (for backtests and the documentation).
 DEFAULT_MEMBERS = DEFAULT_METHOD[1]
 #: The "auto" ensemble for intermittent series: median of these.
@@ -330,10 +332,20 @@ class _Calibration:
     per_step: bool
 
 
-def _calibration_windows(n_series: int, h: int, history_months: int) -> int:
+def _calibration_offsets(n_series: int, h: int, history_months: int) -> list[int]:
+    """Months before the forecast origin of each calibration origin: ``step``, ``2·step`` … .
+
+    The earliest calibration origin keeps at least two thirds of the history, so its fits see series of about the
+    same length and shape as the forecast's; ``step`` is ``h``, or less when that leaves too little (the steps
+    beyond it are then calibrated from the pooled scores).
+    """
+    lookback = history_months // 3
+    step = min(h, lookback)
+    if step < 1:
+        return []
     wanted = int(np.ceil(MIN_SCORES_PER_STEP / max(min(n_series, MAX_CALIBRATION_SERIES), 1)))
-    possible = (history_months - MIN_MODEL_MONTHS) // h
-    return int(max(0, min(wanted, MAX_CALIBRATION_WINDOWS, possible)))
+    windows = int(min(wanted, MAX_CALIBRATION_WINDOWS, lookback // step))
+    return [w * step for w in range(1, windows + 1)]
 
 
 def _quantiles(scores: list[np.ndarray], h: int, levels: tuple[float, ...]) -> _Calibration | None:
@@ -436,11 +448,12 @@ class _Origins:
             self._runs[key] = _run(train, self.h, **self.options) if len(train) else None
         return self._runs[key]
 
-    def calibrate(self, origin: int, spec: Spec, levels: tuple[float, ...], windows: int) -> _Calibration | None:
-        """Quantiles of the scaled errors of ``spec`` from the ``windows`` origins ``h``, ``2h`` … before ``origin``."""
+    def calibrate(self, origin: int, spec: Spec, levels: tuple[float, ...],
+                  offsets: Sequence[int]) -> _Calibration | None:
+        """Quantiles of the scaled errors of ``spec`` from the origins ``offsets`` months before ``origin``."""
         scores = []
-        for w in range(1, windows + 1):
-            run = self.run(origin - w * self.h, calibration=True)
+        for offset in offsets:
+            run = self.run(origin - offset, calibration=True)
             if run is None:
                 continue
             point, _ = _combine_points(run, spec)
@@ -488,8 +501,7 @@ def _forecast_arrays(frame: pd.DataFrame, h: int, *, season_length: int, levels:
     calibration = None
     if levels:
         history = end - int(frame["t"].min()) + 1
-        windows = _calibration_windows(len(ids), h, history)
-        calibration = origins.calibrate(end, spec, levels, windows)
+        calibration = origins.calibrate(end, spec, levels, _calibration_offsets(len(ids), h, history))
     lo, hi = _intervals(run, point, calibration, levels)
     return run, point, lo, hi, labels, calibration
 

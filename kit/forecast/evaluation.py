@@ -11,7 +11,7 @@ import pandas as pd
 from kit.exceptions import InsufficientDataError
 from kit.forecast.data import _check_horizon, _check_levels, _check_season, _clean_series, _Panel, \
     _trim_leading_zeros
-from kit.forecast.engine import DEFAULT_MEMBERS, _calibration_windows, _check_jobs, _check_method, \
+from kit.forecast.engine import DEFAULT_MEMBERS, _calibration_offsets, _check_jobs, _check_method, \
     _combine_points, _intervals, _method_label, _Origins, _spec_members
 from kit.forecast.metrics import _scale_for_mase, king_long_score
 
@@ -99,7 +99,7 @@ def backtest(df: pd.DataFrame, h: int, *, windows: int = 12, methods: Sequence[A
     members = sorted({m for _, spec, _, _ in evaluated for m in _spec_members(spec)})
     n_series = frame["unique_id"].nunique()
     history = int(origins[0]) - int(frame["t"].min()) + 1
-    calibration = _calibration_windows(n_series, h, history) if levels else 0
+    offsets = _calibration_offsets(n_series, h, history)
     cache = {adjusted: _Origins(frame, h, season_length=season_length, members=members, spring_festival=adjusted,
                                 n_jobs=n_jobs)
              for adjusted in sorted({a for _, _, a, _ in evaluated})}
@@ -110,14 +110,13 @@ def backtest(df: pd.DataFrame, h: int, *, windows: int = 12, methods: Sequence[A
             if reconciler is not None:
                 from kit.forecast.hierarchy import _reconcile_origins
 
-                run, _, point, lo, hi, _ = _reconcile_origins(source, origin, spec, levels,
-                                                              max(calibration, 1), reconciler)
+                run, _, point, lo, hi, _ = _reconcile_origins(source, origin, spec, levels, offsets, reconciler)
             else:
                 run = source.run(origin)
                 if run is None:
                     continue
                 point, _ = _combine_points(run, spec)
-                fitted = source.calibrate(origin, spec, levels, calibration) if levels else None
+                fitted = source.calibrate(origin, spec, levels, offsets) if levels else None
                 lo, hi = _intervals(run, point, fitted, levels)
             records.append(_origin_rows(run, point, lo, hi, source, origin, h, label, adjusted, season_length))
     detail = pd.concat(records, ignore_index=True)

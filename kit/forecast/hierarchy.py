@@ -41,7 +41,7 @@ import pandas as pd
 
 from kit.exceptions import ConfigError, DataContractError
 from kit.forecast.data import _check_horizon, _check_levels, _check_season, _clean_series
-from kit.forecast.engine import _calibration_windows, _check_jobs, _check_method, _combine_points, \
+from kit.forecast.engine import _calibration_offsets, _check_jobs, _check_method, _combine_points, \
     _forecast_frame, _intervals, _Origins, _quantiles, _Run, _spec_members, Spec
 from kit.forecast.series import ALL_LABEL, ID_SEPARATOR
 
@@ -168,7 +168,7 @@ def _check_reconciler(method: object) -> str:
     return method
 
 
-def _reconcile_origins(origins: _Origins, end: int, spec: Spec, levels: tuple[float, ...], windows: int,
+def _reconcile_origins(origins: _Origins, end: int, spec: Spec, levels: tuple[float, ...], offsets: list[int],
                        method: str) -> tuple[_Run, np.ndarray, np.ndarray, dict, dict, np.ndarray]:
     """Reconciled points at ``end`` and at the calibration origins (one hierarchicalforecast call), and bands
     calibrated on the reconciled errors. Returns the run at ``end``, base and reconciled points, bands, labels."""
@@ -177,7 +177,7 @@ def _reconcile_origins(origins: _Origins, end: int, spec: Spec, levels: tuple[fl
     h = origins.h
     run = origins.run(end)
     summing, tags = _structure(run.ids)
-    cuts = [end] + [end - w * h for w in range(1, windows + 1)]
+    cuts = [end] + [end - offset for offset in offsets]
     base, runs = {}, {}
     for cut in cuts:
         r = run if cut == end else origins.run(cut, calibration=True)
@@ -272,8 +272,9 @@ def reconcile(df: pd.DataFrame, h: int, *, method: str = "mint_shrink", forecast
     origins = _Origins(frame, h, season_length=season_length, members=_spec_members(spec),
                        spring_festival=bool(spring_festival), n_jobs=n_jobs)
     history = end - int(frame["t"].min()) + 1
-    windows = max(_calibration_windows(frame["unique_id"].nunique(), h, history), 1 if method == "mint_shrink" else 0)
-    run, base, point, lo, hi, labels = _reconcile_origins(origins, end, spec, levels, windows, method)
+    offsets = _calibration_offsets(frame["unique_id"].nunique(), h, history) if levels or method == "mint_shrink" \
+        else []
+    run, base, point, lo, hi, labels = _reconcile_origins(origins, end, spec, levels, offsets, method)
     out = _forecast_frame(run, point, lo, hi, labels)
     out.insert(3, "base_yhat", base.ravel())
     out.insert(1, "level", hierarchy_levels(out["unique_id"]).to_numpy())
