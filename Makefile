@@ -32,6 +32,7 @@ test-fast: $(STAMP) ## quick feedback: the suite without the tests marked slow (
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not slow"
 
 bench: $(STAMP)   ## accuracy and speed benchmarks (slow; writes benchmarks/results/)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/run_all.py
 
 # JupyterLab refuses to run as root unless told; pass the flag only when the user really is root

@@ -23,45 +23,27 @@ individual problems (:class:`kit.checks.SettingProblem`) are on the error's ``pr
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 
 from kit.checks import Problems, did_you_mean, problems_of, setting_bool, setting_text, unknown_keys
 from kit.config import DEFAULT_SETTINGS_FILE
 from kit.exceptions import ConfigError
+from kit.forecast.settings import OrderPlanSettings
 from kit.kpi.settings import KpiSettings
 from kit.leads.settings import LeadSettings
 from kit.sales.settings import SalesSettings
 from kit.turnover.settings import TurnoverSettings
-
-if TYPE_CHECKING:
-    from kit.forecast.settings import OrderPlanSettings
-
-#: Where ``OrderPlanSettings`` lives: ``kit.forecast.settings`` once the forecast package lands; until then the
-#: single module ``kit.forecast`` (TEMPORARY fallback: drop the second entry after the merge).
-_ORDER_PLAN_MODULES = ("kit.forecast.settings", "kit.forecast")
-
-
-def _order_plan_class() -> type:
-    """``OrderPlanSettings``, imported on first use (the forecast module is the heaviest of the analyses)."""
-    for module in _ORDER_PLAN_MODULES:
-        try:
-            return importlib.import_module(module).OrderPlanSettings
-        except (ImportError, AttributeError):
-            continue
-    raise ImportError(f"OrderPlanSettings not found in {' or '.join(_ORDER_PLAN_MODULES)}.")
-
 
 #: section name -> the settings class that parses it with ``Class.from_mapping(mapping, where=section)``.
 SECTIONS: dict[str, Any] = {
     "leads": lambda: LeadSettings,
     "turnover": lambda: TurnoverSettings,
     "kpi": lambda: KpiSettings,
-    "order_plan": _order_plan_class,
+    "order_plan": lambda: OrderPlanSettings,
     "sales": lambda: SalesSettings,
     "run": lambda: RunSettings,
 }

@@ -152,7 +152,7 @@ def test_every_awkward_shape_gets_its_class(awkward_forecast):
     assert classes["launched_6_months_ago"] == "short"      # 30 leading zeros dropped: 6 months on sale
     assert classes["launched_3_months_ago"] == "very_short"
     methods = awkward_forecast.groupby("unique_id")["method"].first()
-    assert methods["regular"] == "median(seasonal_naive, ces, theta)"
+    assert methods["regular"] == "median(seasonal_naive, ces, theta, dotm)"
     assert methods["intermittent"] == "median(croston, adida, imapa)"
 
 
@@ -162,11 +162,17 @@ def test_all_zero_series_forecasts_zero(awkward_forecast):
 
 
 def test_intermittent_low_volume_forecast_is_a_small_rate(awkward_forecast):
-    # 10 units in 36 months: a Croston-type rate well under one car a month, with count intervals
-    rate = awkward_forecast.loc[awkward_forecast["unique_id"] == "intermittent", "yhat"]
-    assert (rate > 0).all() and (rate < 1).all()
-    upper = awkward_forecast.loc[awkward_forecast["unique_id"] == "intermittent", "yhat_hi_95"]
-    assert (upper >= 1).all() and np.allclose(upper, np.round(upper))
+    # 10 units in 36 months: a Croston-type rate well under one car a month, with a band above it
+    rows = awkward_forecast[awkward_forecast["unique_id"] == "intermittent"]
+    assert (rows["yhat"] > 0).all() and (rows["yhat"] < 1).all()
+    assert (rows["yhat_hi_95"] > rows["yhat"]).all()
+
+
+def test_too_little_history_to_calibrate_falls_back_to_count_intervals():
+    # one series of 8 months and h = 4: no calibration window of 4 months leaves the 6 months a model needs
+    # (8 − 4 = 4 < 6), so the band is a negative binomial / Poisson count interval: whole cars
+    fc = kf.forecast(series("S1/New", [3, 5, 4, 6, 5, 7, 6, 5], "2026-03"), 4, spring_festival=False)
+    assert np.allclose(fc["yhat_hi_95"], np.round(fc["yhat_hi_95"])) and (fc["yhat_hi_95"] > fc["yhat"]).all()
 
 
 def test_new_model_forecast_follows_its_months_on_sale(awkward_forecast):
@@ -315,6 +321,9 @@ def test_malformed_frames(frame, message):
     ({"level": (80, 100)}, r"^level: expected interval levels between 0 and 100"),
     ({"level": "95"}, r"^level: expected interval levels"),
     ({"season_length": 0}, r"^season_length: expected a whole number"),
+    ({"method": "mean(ets, prophet)"}, r"^method: .*got 'prophet'"),
+    ({"method": "average(ets, ces)"}, r"^method: .*'mean\(ets, ces, theta\)'"),
+    ({"n_jobs": 0}, r"^n_jobs: expected a whole number of processes"),
 ])
 def test_bad_options_are_config_errors(kwargs, message):
     with pytest.raises(ConfigError, match=message):
@@ -440,8 +449,7 @@ def test_backtest_rows_for_every_method_with_and_without_the_festival(awkward):
     df = awkward[awkward["unique_id"].isin(["regular", "intermittent", "short_18"])]
     result = kf.backtest(df, 2, windows=3)
     overall = result[result["scope"] == "overall"]
-    assert overall["method"].tolist() == ["seasonal_naive", "ces", "theta", "croston", "adida", "imapa", "auto",
-                                          "auto"]
+    assert overall["method"].tolist() == ["seasonal_naive", *kf.DEFAULT_MEMBERS[1:], "auto", "auto"]
     assert overall.loc[overall["method"] == "seasonal_naive", "spring_festival_adjusted"].tolist() == [False]
     assert sorted(overall.loc[overall["method"] == "auto", "spring_festival_adjusted"]) == [False, True]
     # 3 series × 3 origins × 2 months = 18 forecasts per method
@@ -464,126 +472,6 @@ def test_backtest_perfect_seasonal_series_scores_zero_error_for_seasonal_naive()
 def test_backtest_needs_enough_months():
     with pytest.raises(InsufficientDataError, match=r"need at least 15 months"):
         kf.backtest(seasonal("a", 12, seed=1), 3, windows=12)
-
-
-# --------------------------------------------------------------------------- order plan
-
-
-def hand_forecast(uid: str, yhat, sigma, start: str = "2026-11") -> pd.DataFrame:
-    """A forecast frame whose 95 % upper bound is yhat + 1.959964 σ, so the plan recovers σ exactly."""
-    z95 = 1.959963984540054
-    yhat, sigma = np.asarray(yhat, float), np.asarray(sigma, float)
-    return pd.DataFrame({
-        "unique_id": uid, "ds": pd.period_range(start, periods=len(yhat), freq="M").to_timestamp(),
-        "yhat": yhat, "yhat_lo_95": np.maximum(yhat - z95 * sigma, 0), "yhat_hi_95": yhat + z95 * sigma,
-    })
-
-
-def test_order_plan_by_hand_default_settings():
-    # lead time 1, target 1.0 month, service 95 % (z = 1.644854), warning line 1.5
-    # forecast N+1..N+4 = 10, 12, 8, 6 with σ = 2, 3, 2, 2; on hand 5, in transit 3
-    # N+1: lead demand 10, target 1.0 × 12 = 12, safety 1.644854 × 2 = 3.2897
-    #      10 + 12 + 3.2897 − 5 − 3 = 17.2897 → 17; stock after = 5 + 3 + 17 − 10 = 15 → 15 ÷ 12 = 1.25 months
-    # N+2: ordered before 17, demand before 10; lead demand 12, target 8, safety 1.644854 × 3 = 4.9346
-    #      12 + 8 + 4.9346 − 5 − 3 − 17 + 10 = 9.9346 → 10; after = 5 + 3 + 17 + 10 − 10 − 12 = 13 → 13 ÷ 8 = 1.625
-    # N+3: ordered before 27, demand before 22; lead demand 8, target 6, safety 3.2897
-    #      8 + 6 + 3.2897 − 8 − 27 + 22 = 4.2897 → 4; after = 8 + 27 + 4 − 22 − 8 = 9 → 9 ÷ 6 = 1.5 (on the line)
-    fc = hand_forecast("S1/Aurora", [10, 12, 8, 6], [2, 3, 2, 2])
-    stock = pd.DataFrame({"unique_id": ["S1/Aurora"], "on_hand": [5], "in_transit": [3]})
-    plan = kf.order_plan(fc, stock, kf.OrderPlanSettings())
-    assert plan["suggested_order_units"].tolist() == [17, 10, 4]
-    assert plan["plan"].tolist() == ["firm", "indicative", "indicative"]
-    assert plan["plan_month"].tolist() == list(pd.date_range("2026-11-01", periods=3, freq="MS"))
-    np.testing.assert_allclose(plan["demand_lead_time_units"], [10, 12, 8])
-    np.testing.assert_allclose(plan["target_stock_units"], [12, 8, 6])
-    np.testing.assert_allclose(plan["safety_stock_units"], [3.289707, 4.934561, 3.289707], rtol=1e-6)
-    np.testing.assert_allclose(plan["ordered_before_units"], [0, 17, 27])
-    np.testing.assert_allclose(plan["demand_before_units"], [0, 10, 22])
-    np.testing.assert_allclose(plan["order_before_rounding_units"], [17.289707, 9.934561, 4.289707], rtol=1e-6)
-    np.testing.assert_allclose(plan["stock_after_units"], [15, 13, 9])
-    np.testing.assert_allclose(plan["stock_months_after"], [1.25, 1.625, 1.5])
-    assert plan["stock_warning_after"].tolist() == [False, True, True]
-    # now: 5 on hand ÷ next month's 10 = 0.5 months, under the line
-    assert plan["stock_months_now"].iloc[0] == 0.5 and not plan["stock_warning_now"].any()
-
-
-def test_order_plan_by_hand_two_month_lead_time():
-    # lead 2, target 0.5 month, service 90 % (z = 1.281552); forecast 10, 12, 8, 6, 5 with σ 2, 3, 2, 2, 1;
-    # on hand 4, in transit 6
-    # N+1: lead demand 10 + 12 = 22, target 0.5 × 8 = 4, safety 1.2815516 × √(4 + 9) = 1.2815516 × 3.6055513
-    #      = 4.6207000; 22 + 4 + 4.6207 − 4 − 6 = 20.6207 → 21
-    # N+2: lead demand 12 + 8 = 20, target 0.5 × 6 = 3, safety 4.6207; before: ordered 21, demand 10
-    #      20 + 3 + 4.6207 − 10 − 21 + 10 = 6.6207 → 7
-    # N+3: lead demand 8 + 6 = 14, target 2.5, safety 1.2815516 × √8 = 3.6247752; before: ordered 28, demand 22
-    #      14 + 2.5 + 3.6247752 − 10 − 28 + 22 = 4.1247752 → 4
-    settings = kf.OrderPlanSettings.from_mapping({"lead_time_months": 2, "target_stock_months": 0.5,
-                                                  "service_level": 0.9})
-    fc = hand_forecast("S2/EV5", [10, 12, 8, 6, 5], [2, 3, 2, 2, 1])
-    stock = pd.DataFrame({"unique_id": ["S2/EV5"], "on_hand": [4], "in_transit": [6]})
-    plan = kf.order_plan(fc, stock, settings)
-    np.testing.assert_allclose(plan["order_before_rounding_units"], [20.6207000, 6.6207000, 4.1247752], rtol=1e-6)
-    assert plan["suggested_order_units"].tolist() == [21, 7, 4]
-
-
-def test_order_is_never_negative_and_missing_stock_counts_as_zero():
-    # 40 on hand against a forecast of 2 a month: 2 + 2 + 0 − 40 < 0 → order 0
-    fc = pd.concat([hand_forecast("full", [2, 2, 2, 2], [0, 0, 0, 0]),
-                    hand_forecast("no_stock_row", [3, 3, 3, 3], [0, 0, 0, 0])])
-    stock = pd.DataFrame({"unique_id": ["full", "not_forecast"], "on_hand": [40, 9], "in_transit": [0, 0]})
-    plan = kf.order_plan(fc, stock)
-    assert plan.loc[plan["unique_id"] == "full", "suggested_order_units"].tolist() == [0, 0, 0]
-    assert (plan.loc[plan["unique_id"] == "full", "stock_warning_now"]).all()        # 40 ÷ 2 = 20 months
-    # no stock row: 0 on hand; N+1 = 3 + 3 + 0 − 0 = 6, N+2 = 3 + 3 − 6 + 3 = 3, N+3 = 3
-    assert plan.loc[plan["unique_id"] == "no_stock_row", "suggested_order_units"].tolist() == [6, 3, 3]
-    assert "not_forecast" not in set(plan["unique_id"])
-
-
-def test_order_plan_needs_enough_forecast_months_and_intervals():
-    stock = pd.DataFrame({"unique_id": ["a"], "on_hand": [1], "in_transit": [0]})
-    with pytest.raises(DataContractError, match=r"series a has 3 month\(s\) of forecast; the order plan needs 4"):
-        kf.order_plan(hand_forecast("a", [1, 2, 3], [1, 1, 1]), stock)
-    with pytest.raises(DataContractError, match=r"no interval column"):
-        kf.order_plan(hand_forecast("a", [1, 2, 3, 4], [1, 1, 1, 1])[["unique_id", "ds", "yhat"]], stock)
-    with pytest.raises(DataContractError, match=r"stock: series a: on_hand must be a number of cars >= 0"):
-        kf.order_plan(hand_forecast("a", [1, 2, 3, 4], [1, 1, 1, 1]), stock.assign(on_hand=-1))
-
-
-def test_order_plan_on_a_real_forecast():
-    df = pd.concat([seasonal("S1/Breeze", 36, seed=12, level=0.5, start="2023-11"),
-                    seasonal("S1/Glide", 36, seed=13, level=0.2, start="2023-11")])
-    fc = kf.forecast(df, kf.OrderPlanSettings().forecast_months_needed)
-    stock = pd.DataFrame({"unique_id": ["S1/Breeze", "S1/Glide"], "on_hand": [14, 4], "in_transit": [5, 2]})
-    plan = kf.order_plan(fc, stock)
-    assert len(plan) == 6
-    assert (plan["suggested_order_units"] >= 0).all()
-    assert plan["suggested_order_units"].dtype.kind == "i"
-
-
-@pytest.mark.parametrize("mapping, message", [
-    ({"lead_time": 1}, r"^order_plan\.lead_time: unknown setting"),
-    ({"lead_time_months": "one"}, r"^order_plan\.lead_time_months: expected a whole number.*got 'one'"),
-    ({"lead_time_months": 1.5}, r"^order_plan\.lead_time_months: expected a whole number.*got 1\.5"),
-    ({"horizon_months": True}, r"^order_plan\.horizon_months: expected a whole number.*got True"),
-    ({"service_level": 1.5}, r"^order_plan\.service_level: expected a value in \[0\.5, 0\.999\].*got 1\.5"),
-    ({"target_stock_months": -1}, r"^order_plan\.target_stock_months: .*got -1"),
-    ({"warning_stock_months": 0}, r"^order_plan\.warning_stock_months: .*got 0"),
-    ({"horizon_months": 3, "firm_months": 4}, r"^order_plan\.firm_months: .*got 4"),
-])
-def test_order_plan_settings_errors_name_the_setting(mapping, message):
-    with pytest.raises(ConfigError, match=message):
-        kf.OrderPlanSettings.from_mapping(mapping)
-
-
-def test_order_plan_settings_defaults_and_where():
-    assert kf.OrderPlanSettings.from_mapping(None) == kf.OrderPlanSettings()
-    settings = kf.OrderPlanSettings()
-    assert (settings.lead_time_months, settings.target_stock_months, settings.service_level,
-            settings.warning_stock_months, settings.horizon_months) == (1, 1.0, 0.95, 1.5, 3)
-    assert settings.forecast_months_needed == 4
-    with pytest.raises(ConfigError, match=r"^plan\.service_level"):
-        kf.OrderPlanSettings.from_mapping({"service_level": 2}, where="plan")
-    with pytest.raises(AttributeError):
-        settings.service_level = 0.9  # frozen
 
 
 # --------------------------------------------------------------------------- dealer tables
@@ -677,3 +565,57 @@ def test_a_broken_ledger_file_names_the_file(tmp_path):
     (tmp_path / "2026-09" / kf.FORECASTS_FILE_NAME).write_text("a,b\n1,2\n", encoding="utf-8")
     with pytest.raises(DataContractError, match=r"2026-09.*sales_forecast\.forecasts\.csv: missing column"):
         kf.read_ledger(tmp_path, month="2026-10")
+
+
+# --------------------------------------------------------------------------- calibration and accuracy
+
+
+def test_calibrated_bands_cover_as_promised_on_series_of_known_distribution():
+    # 300 series of independent normal noise around a level (σ from 1 to 20): whatever the method forecasts,
+    # the calibrated bands must hold about 80 % and 95 % of the 6 held-out months (1,800 values: the binomial
+    # standard error of 80 % is 0.9 points, of 95 % 0.5)
+    rng = np.random.default_rng(21)
+    n, months, h = 300, 48, 6
+    sigma = rng.uniform(1, 20, n)
+    values = 100 + sigma[:, None] * rng.standard_normal((n, months))
+    ds = pd.period_range("2022-11", periods=months, freq="M").to_timestamp()
+    df = pd.DataFrame({"unique_id": np.repeat([f"S{i:03d}" for i in range(n)], months),
+                       "ds": np.tile(ds, n), "y": values.ravel()})
+    train = df[df["ds"] < ds[-h]]
+    fc = kf.forecast(train, h, season_length=1, method="dotm", spring_festival=False)
+    merged = fc.merge(df, on=["unique_id", "ds"])
+    for lv, (low, high) in {80: (76, 84), 95: (92.5, 97.5)}.items():
+        inside = ((merged["y"] >= merged[f"yhat_lo_{lv}"]) & (merged["y"] <= merged[f"yhat_hi_{lv}"])).mean()
+        assert low <= 100 * inside <= high
+
+
+def test_the_default_beats_seasonal_naive_on_held_out_generated_series():
+    # 60 store × model series with a yearly pattern, a trend and Poisson noise; the last 12 months held out
+    rng = np.random.default_rng(5)
+    months, h = 60, 12
+    ds = pd.period_range("2021-11", periods=months, freq="M").to_timestamp()
+    frames = []
+    for i in range(60):
+        level = rng.uniform(3, 30)
+        trend = (1 + rng.normal(0, 0.08)) ** (np.arange(months) / 12)
+        mean = level * np.tile(PATTERN / PATTERN.mean(), 6)[:months] * trend
+        frames.append(pd.DataFrame({"unique_id": f"S{i // 10}/M{i % 10}", "ds": ds,
+                                    "y": rng.poisson(mean).astype(float)}))
+    df = pd.concat(frames, ignore_index=True)
+    train, test = df[df["ds"] < ds[-h]], df[df["ds"] >= ds[-h]]
+    errors = {}
+    for method in ("auto", "seasonal_naive"):
+        fc = kf.forecast(train, h, method=method, level=(), spring_festival=False).merge(test, on=["unique_id", "ds"])
+        errors[method] = (fc["yhat"] - fc["y"]).abs().groupby(fc["unique_id"]).mean()
+    scale = train.groupby("unique_id")["y"].apply(lambda v: np.mean(np.abs(v.to_numpy()[12:] - v.to_numpy()[:-12])))
+    mase = {m: float((e / scale).mean()) for m, e in errors.items()}
+    assert mase["auto"] < 0.9 * mase["seasonal_naive"]
+
+
+def test_a_combination_by_name():
+    df = seasonal("S1/A", 36, seed=8)
+    mean = kf.forecast(df, 3, method="mean(seasonal_naive, naive)", level=(), spring_festival=False)
+    parts = [kf.forecast(df, 3, method=m, level=(), spring_festival=False)["yhat"].to_numpy()
+             for m in ("seasonal_naive", "naive")]
+    np.testing.assert_allclose(mean["yhat"], (parts[0] + parts[1]) / 2)
+    assert mean["method"].iloc[0] == "mean(seasonal_naive, naive)"

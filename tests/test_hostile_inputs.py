@@ -102,7 +102,7 @@ def excel_row(frame: pd.DataFrame, position: int) -> int:
 def test_the_generated_folder_is_valid(folder):
     report = io.validate_dir(folder, today=TODAY)
     assert report.ok, [str(p) for p in report.errors]
-    assert sorted(report.tables) == ["followups", "grade_log", "kpi", "leads", "sales", "staff", "stock", "traffic"]
+    assert sorted(report.tables) == ["followups", "grade_log", "kpi", "leads", "orders", "sales", "staff", "stock", "targets", "traffic"]
 
 
 # --------------------------------------------------------------------------- encodings and bytes
