@@ -81,7 +81,7 @@ def test_a_cron_run_from_root_without_a_terminal_a_home_or_an_environment(tmp_pa
     stdout, stderr = proc.communicate(timeout=WAIT_LIMIT)
     assert proc.returncode == 0, stderr
     assert stderr == "", "cron mails stderr: a good run writes nothing there"
-    assert "chose 2026-10: the latest month complete in sales" in stdout
+    assert "chose 2026-10: 2026-10 is the latest month complete in every table" in stdout
     assert "Index: " in stdout
     month = out / "2026-10"
     assert (month / "data_health.html").is_file()
