@@ -433,13 +433,13 @@ def test_gates_by_hand():
     gates = kpi.apply_gates(_gate_kpi(), settings=_settings(**GATE_SETTINGS)).set_index("staff_id")
     assert gates["gate_factor"].to_dict() == pytest.approx(
         {"P1": 0.0, "P2": 1.0, "P3": 0.0, "P4": 0.4, "P5": 1.0, "P6": 0.0, "P7": 0.5})
-    assert gates.loc["P7", "gate_notes"] == "product_mix: units_premium at 70% of target < 80% → bonus ×0.5"
-    assert gates.loc["P1", "gate_notes"] == "volume_floor: units_sold at 54% of target < 60% → no bonus"
-    assert "units_sold at 59.6% of target < 60.0%" in gates.loc["P3", "gate_notes"]
+    assert gates.loc["P7", "gate_notes"] == "Product mix: High-margin cars at 70% of target < 80% → bonus ×0.5"
+    assert gates.loc["P1", "gate_notes"] == "Volume floor: Cars sold at 54% of target < 60% → no bonus"
+    assert "Cars sold at 59.6% of target < 60.0%" in gates.loc["P3", "gate_notes"]
     assert gates.loc["P4", "gates_failed"] == "product_mix, complaints"
-    assert gates.loc["P4", "gate_notes"] == ("product_mix: units_entry at 70% of target < 80% → bonus ×0.5; "
-                                             "complaints: complaints 3 > 2 allowed → bonus ×0.8")
-    assert gates.loc["P6", "gate_notes"] == "score_floor: total score 0.55 < 0.60 → no bonus"
+    assert gates.loc["P4", "gate_notes"] == ("Product mix: Entry cars at 70% of target < 80% → bonus ×0.5; "
+                                             "Complaint limit: Complaints 3 > 2 allowed → bonus ×0.8")
+    assert gates.loc["P6", "gate_notes"] == "Score floor: total score 55% < 60% → no bonus"
     assert not gates.loc["P1", "passed_volume_floor"] and gates.loc["P2", "passed_volume_floor"]
     assert gates.loc["P2", "passed_complaints"]
 
@@ -456,16 +456,16 @@ def test_bonus_base_mode_by_hand():
     # P5: score 1.0 -> 4,000 + 5% x (48,000 - 30,000) = 900 -> 4,900
     assert sheet.loc["P5", "bonus_cny"] == pytest.approx(4900.0)
     assert sheet.loc["P5", "profit_commission_cny"] == pytest.approx(900.0)
-    assert sheet.loc["P5", "deciding_rule"] == ("score 1.000 × 4,000 = 4,000 CNY + profit commission 5% × "
-                                                "(48,000 − 30,000) = 900 CNY")
+    assert sheet.loc["P5", "deciding_rule"] == ("score 100.0% × ¥4,000 = ¥4,000 + profit commission 5% × "
+                                                "(¥48,000 − ¥30,000) = ¥900")
     # P4: score 0.5*1 + 0.5*0.9 = 0.95 -> 3,800, no commission (30,000 is not above 30,000), x0.5 x0.8 -> 1,520
     assert sheet.loc["P4", "total_score"] == pytest.approx(0.95)
     assert sheet.loc["P4", "bonus_cny"] == pytest.approx(1520.0)
-    assert sheet.loc["P4", "deciding_rule"].startswith("(score 0.950 × 4,000 = 3,800 CNY; no profit commission")
-    assert "× 0.4: product_mix" in sheet.loc["P4", "deciding_rule"]
+    assert sheet.loc["P4", "deciding_rule"].startswith("(score 95.0% × ¥4,000 = ¥3,800; no profit commission")
+    assert "× 0.4: Product mix" in sheet.loc["P4", "deciding_rule"]
     # P1: zero gate -> nothing at all, including the 1,000 CNY commission on 50,000
     assert sheet.loc["P1", "bonus_cny"] == 0.0
-    assert sheet.loc["P1", "deciding_rule"] == "volume_floor: units_sold at 54% of target < 60% → no bonus"
+    assert sheet.loc["P1", "deciding_rule"] == "Volume floor: Cars sold at 54% of target < 60% → no bonus"
     assert sheet.loc["P2", "bonus_cny"] == pytest.approx(4000 * (0.5 * 0.6 + 0.5))
     assert sheet["bonus_cny"].is_monotonic_decreasing
 
@@ -480,7 +480,7 @@ def test_bonus_pool_mode_by_hand():
     sheet = kpi.bonus(data, settings=settings).set_index("staff_id")
     # claims 1.0, 0.5, 0 (Z gated out) -> shares 2/3, 1/3, 0
     assert sheet["bonus_cny"].to_dict() == pytest.approx({"X": 6666.67, "Y": 3333.33, "Z": 0.0})
-    assert sheet.loc["X", "deciding_rule"] == "pool 10,000 CNY × share 66.7% = 6,667 CNY"
+    assert sheet.loc["X", "deciding_rule"] == "pool ¥10,000 × share 66.7% = ¥6,667"
 
 
 def test_bonus_pool_is_split_per_store():
@@ -767,3 +767,91 @@ def test_profile_weights_sum_to_one_and_scores_stay_within_floor_and_cap(table):
     assert np.allclose(per_person, 1.0, atol=1e-12)
     assert card["achievement"].between(0.0, 1.2).all()
     assert card["total_score"].between(0.0, 1.2 + 1e-12).all()
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Names, words in the report's language
+# ------------------------------------------------------------------------------------------------------------------
+
+
+def test_names_come_from_the_dealer_then_the_catalog_then_the_code():
+    settings = _settings(metric_names={"showroom_visits": {"en": "Showroom visits", "zh": "展厅接待"},
+                                       "units_sold": "新车销量"},
+                         profile_names={"spring": {"zh": "春季冲量"}}, gate_names={"volume_floor": {"en": "Min cars"}})
+    assert kpi.metric_name("showroom_visits", "zh", settings) == "展厅接待"
+    assert kpi.metric_name("units_sold", "en", settings) == "新车销量"  # one text serves both languages
+    assert kpi.metric_name("units_sold", "zh") == "销售台数" and kpi.metric_name("units_sold", "en") == "Cars sold"
+    assert kpi.metric_name("my_metric", "zh", settings) == "my_metric"  # the dealer gave nothing else
+    assert kpi.profile_name("spring", "en", settings) == "春季冲量"  # a missing language takes the other's words
+    assert kpi.profile_name("launch", "zh") == "上市期" and kpi.profile_name("run_out", "en") == "Run-out"
+    assert kpi.gate_name("volume_floor", "en", settings) == "Min cars"
+    assert kpi.gate_name("volume_floor", "zh", settings) == "Min cars"
+    assert kpi.gate_name("complaints", "zh") == "投诉上限" and kpi.metric_name("complaints", "zh") == "客户投诉"
+    assert kpi.names.shares({"a": 0.3, "b": 0.3, "c": 0.2, "d": 0.2}) == "30/30/20/20"
+    assert kpi.names.weights_text({"units_sold": 0.5, "gross_profit": 0.5}, "zh") == "销售台数 50%、毛利 50%"
+    assert kpi.names.money(-1200) == "−¥1,200" and kpi.names.percent(1.14025) == "114.0%"
+
+
+@pytest.mark.parametrize("mapping, message", [
+    ({"metric_names": ["a"]}, "kpi.metric_names: expected names such as"),
+    ({"metric_names": {"a": {"fr": "x"}}}, "kpi.metric_names.a.fr: unknown language"),
+    ({"profile_names": {"a": {"en": ""}}}, "kpi.profile_names.a.en: expected a display name"),
+    ({"gate_names": {"g": 3}}, "kpi.gate_names.g: expected a name, or {en: …, zh: …}; got 3."),
+])
+def test_display_names_are_validated(mapping, message):
+    with pytest.raises(ConfigError) as info:
+        kpi.KpiSettings.from_mapping(mapping)
+    assert message in str(info.value)
+
+
+def test_display_names_round_trip():
+    settings = _settings(metric_names={"x": {"en": "X", "zh": "叉"}})
+    assert kpi.KpiSettings.from_mapping(settings.to_mapping()) == settings
+    assert settings.metric_names == {"x": {"en": "X", "zh": "叉"}}
+
+
+def test_gate_notes_and_the_deciding_rule_in_chinese():
+    data, settings = _gate_kpi(), _settings(**GATE_SETTINGS)
+    gates = kpi.apply_gates(data, settings=settings, lang="zh").set_index("staff_id")
+    assert gates.loc["P1", "gate_notes"] == "销量门槛：销售台数达成54%，低于60% → 无奖金"
+    assert gates.loc["P4", "gate_notes"] == "产品结构门槛：入门车型台数达成70%，低于80% → 奖金×0.5。投诉上限：客户投诉为3，超过允许的2 → 奖金×0.8"
+    assert gates.loc["P6", "gate_notes"] == "得分门槛：加权得分55%，低于60% → 无奖金"
+    assert gates.loc["P4", "gates_failed"] == "product_mix, complaints"  # codes stay codes: data, not words
+    zh = kpi.bonus(data, settings=settings, lang="zh").set_index("staff_id")
+    en = kpi.bonus(data, settings=settings).set_index("staff_id")
+    assert zh.loc["P5", "deciding_rule"] == "得分 100.0% × ¥4,000 = ¥4,000 + 毛利提成 5% × （¥48,000 − ¥30,000） = ¥900"
+    assert zh.loc["P4", "deciding_rule"].startswith("（得分 95.0% × ¥4,000 = ¥3,800；无毛利提成（毛利 ¥30,000，未超过 ¥30,000））× 0.4：")
+    assert zh.loc["P1", "deciding_rule"] == "销量门槛：销售台数达成54%，低于60% → 无奖金"
+    pd.testing.assert_frame_equal(zh.drop(columns="deciding_rule"), en.drop(columns="deciding_rule"))
+
+
+def test_a_zero_gate_on_two_metrics_is_quoted_whole_when_it_stops_the_bonus():
+    data = _gate_kpi()
+    settings = _settings(profiles={"p": {"units_sold": 1.0}}, bonus={"profit_commission_rate": 0},
+                         gates=[{"name": "g", "metrics": ["units_sold", "csi"], "min_achievement": 0.99,
+                                 "effect": "zero"},
+                                {"name": "h", "metric": "units_entry", "min_achievement": 0.8,
+                                 "effect": {"multiply": 0.5}}])
+    rule = kpi.bonus(data, settings=settings, lang="zh").set_index("staff_id").loc["P4", "deciding_rule"]
+    assert rule == "g：客户满意度（CSI）达成90%，低于99% → 无奖金"
+    rule = kpi.bonus(data, settings=settings).set_index("staff_id").loc["P1", "deciding_rule"]
+    assert rule == "g: Cars sold at 54% of target < 99% → no bonus"
+
+
+def test_gate_margins_by_hand():
+    settings = _settings(**GATE_SETTINGS)
+    m = kpi.gate_margins(_gate_kpi(), settings=settings).set_index(["staff_id", "gate", "metric"])
+    p3 = m.loc[("P3", "volume_floor", "units_sold")]
+    assert p3["line"] == pytest.approx(60.0) and p3["gap"] == pytest.approx(0.4) and not p3["passed"]
+    p7 = m.loc[("P7", "product_mix", "units_premium")]
+    assert p7["line"] == pytest.approx(1.6) and p7["gap"] == pytest.approx(0.2)
+    p4 = m.loc[("P4", "complaints", "complaints")]
+    assert p4["line"] == 2 and p4["gap"] == pytest.approx(1.0) and p4["condition"] == "max_actual"
+    assert m.loc[("P5", "volume_floor", "units_sold"), "gap"] == 0.0
+    assert m.loc[("P5", "volume_floor", "units_sold"), "passed"]
+    assert m.loc[("P6", "score_floor", ""), "value"] == pytest.approx(0.55)
+    # a lower-is-better metric under a minimum achievement: the line is the most it may be, target ÷ threshold
+    lower = _settings(profiles={"p": {"units_sold": 1.0}}, bonus={"profit_commission_rate": 0},
+                      gates=[{"name": "few_complaints", "metric": "complaints", "min_achievement": 0.5}])
+    m = kpi.gate_margins(_gate_kpi(), settings=lower).set_index("staff_id")
+    assert m.loc["P4", "line"] == pytest.approx(4.0) and m.loc["P4", "passed"] and m.loc["P4", "gap"] == 0
