@@ -855,3 +855,151 @@ def test_gate_margins_by_hand():
                       gates=[{"name": "few_complaints", "metric": "complaints", "min_achievement": 0.5}])
     m = kpi.gate_margins(_gate_kpi(), settings=lower).set_index("staff_id")
     assert m.loc["P4", "line"] == pytest.approx(4.0) and m.loc["P4", "passed"] and m.loc["P4", "gap"] == 0
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# The month for the report: results, headline numbers, advice, what-if
+# ------------------------------------------------------------------------------------------------------------------
+
+MONTH_SETTINGS = {
+    "profiles": {"a": {"units_sold": 0.5, "csi": 0.5}, "b": {"units_sold": 0.8, "csi": 0.2}},
+    "stages": [{"from": "2026-01", "stage": "b"}, {"from": "2026-05", "stage": "a"}],
+    "gates": [{"name": "volume_floor", "metric": "units_sold", "min_achievement": 0.6, "effect": "zero"},
+              {"name": "product_mix", "metric": "units_premium", "min_achievement": 0.8,
+               "effect": {"multiply": 0.5}}],
+    "bonus": {"base_cny": 4000, "profit_threshold_cny": 30000, "profit_commission_rate": 0.05},
+}
+
+
+def _month_kpi() -> pd.DataFrame:
+    """2026-04: everyone on target (stage b, 4,000 each); 2026-05 (stage a), worked by hand:
+
+    A: 1.2 × 0.5 + 1.2 × 0.5 = 1.20 → 4,800 + 5% × 20,000 = 5,800
+    B: 1.0 × 0.5 + 0.9 × 0.5 = 0.95 → 3,800, premium 1 of 2 (< 80 %, one car short) → × 0.5 = 1,900
+    C: units 50 % < 60 % → nothing (0.75 → 3,000 + 500 without the gate)
+    D: 0.8 × 0.5 + 1.2 × 0.5 = 1.00 → 4,000, premium 0 of 2 (two cars short) → × 0.5 = 2,000
+    """
+    april = {p: (10, 90, 2, 30000) for p in "ABCD"}
+    may = {"A": (12, 108, 2, 50000), "B": (10, 81, 1, 30000), "C": (5, 90, 2, 40000), "D": (8, 108, 0, 20000)}
+    targets = (10, 90, 2, 40000)
+    names = ("units_sold", "csi", "units_premium", "gross_profit")
+    return _kpi_rows([(month, who, m, a, t) for month, people in (("2026-04", april), ("2026-05", may))
+                      for who, values in people.items() for m, a, t in zip(names, values, targets)])
+
+
+def test_month_result_reads_one_month_and_last_month():
+    result = kpi.month_result(_month_kpi(), _settings(**MONTH_SETTINGS), "2026-05", concentration=20)
+    sheet = result.sheet.set_index("staff_id")
+    assert sheet["bonus_cny"].to_dict() == pytest.approx({"A": 5800, "B": 1900, "C": 0, "D": 2000})
+    assert result.profile.stage == "a" and result.rule.start == "2026-05"
+    assert result.previous["bonus_cny"].tolist() == [4000.0] * 4
+    assert kpi.month.headline(result) == {"bonus_total_cny": 9700.0, "no_bonus_gate": 1, "top_consultant": "A",
+                                          "rank_depends_on_weights": 2}
+    assert sorted(result.compare.columns) == sorted(["staff_id", "rank_a", "rank_b", "score_a", "score_b",
+                                                     "applied_stage", "rank_range"])
+    assert kpi.month.other_stage("2026-05", result.settings) == ("b", "before")
+    assert kpi.month.other_stage("2026-03", result.settings) == ("a", "after")
+    first = kpi.month_result(_month_kpi(), _settings(**MONTH_SETTINGS), "2026-04")
+    assert first.previous is None and first.profile.stage == "b"
+
+
+def test_month_result_checks_only_what_the_month_needs():
+    settings = MONTH_SETTINGS | {"profiles": MONTH_SETTINGS["profiles"] | {"c": {"new_model_units": 1.0}},
+                                 "stages": MONTH_SETTINGS["stages"] + [{"from": "2026-09", "stage": "c"}]}
+    result = kpi.month_result(_month_kpi(), _settings(**settings), "2026-05")
+    assert result.not_compared == {"c": ["new_model_units"]}
+    assert "rank_c" not in result.compare
+    with pytest.raises(ConfigError, match="kpi.profiles.a: names metrics the data does not have: csi"):
+        kpi.month_result(_month_kpi().query("metric != 'csi'"), _settings(**MONTH_SETTINGS), "2026-05")
+    with pytest.raises(DataContractError, match="no kpi rows for 2026-06"):
+        kpi.month_result(_month_kpi(), _settings(**MONTH_SETTINGS), "2026-06")
+
+
+def test_one_consultant_has_no_ranking_to_test():
+    data = _month_kpi().query("staff_id == 'A'")
+    result = kpi.month_result(data, _settings(**MONTH_SETTINGS), "2026-05")
+    assert result.stability is None and result.entropy is None
+    assert kpi.month.headline(result)["rank_depends_on_weights"] == 0
+
+
+def test_what_to_do_by_hand():
+    result = kpi.month_result(_month_kpi(), _settings(**MONTH_SETTINGS), "2026-05", concentration=20)
+    advice = dict(kpi.what_to_do(result, lang="en"))
+    assert advice["kpi.advice.total_vs_last"] == {"total": "¥9,700", "paid": "3", "n": "4", "last": "¥16,000",
+                                                  "change": "−¥6,300"}
+    assert advice["kpi.advice.no_bonus"] == {"n": "1", "who": "Volume floor: C"}
+    # product mix: B 3,800 → 1,900 and D 4,000 → 2,000 cost 3,900 together
+    assert advice["kpi.advice.cut"] == {"gate": "Product mix", "n": "2", "amount": "¥3,900", "who": "B, D"}
+    # C sold 5 of 10, the line is 6: one car would have paid 3,500; B was 0.6 of a car under the 80 % line (1.6 of
+    # 2): 1,900; D is two cars short. Largest amount first.
+    assert advice["kpi.advice.one_car"] == {
+        "n": "2", "who": "C (Cars sold, Volume floor: ¥3,500 more bonus); B (High-margin cars, Product mix: ¥1,900 "
+                         "more bonus)"}
+    # under b (80/20): A 1.20, B 0.98, D 0.88, C 0.60 — B and D swap places
+    assert advice["kpi.advice.other_changed"] == {"stage": "b", "shares": "80/20", "when": "the previous stage's",
+                                                  "n": "2", "total": "4", "top": "A", "new_top": "A"}
+    # B − D = 0.3 − 0.5 w: they swap when the weight of units_sold passes 0.6, in ~18 % of Beta(10, 10) draws
+    assert advice["kpi.advice.depends"]["who"] == "B, D"
+    keys = [k for k, _ in kpi.what_to_do(result)]
+    assert keys == ["kpi.advice.total_vs_last", "kpi.advice.no_bonus", "kpi.advice.cut", "kpi.advice.one_car",
+                    "kpi.advice.other_changed", "kpi.advice.depends"]
+    from kit import i18n
+
+    zh = [i18n.t(k, "zh", **f) for k, f in kpi.what_to_do(result, lang="zh", people={"B": "B 白*"})]
+    assert zh[0] == "本月应发奖金¥9,700（上月¥16,000，−¥6,300）：4名顾问中3人有奖金。"
+    assert zh[3] == ("2人只差一台车即可通过门槛：C（销售台数，销量门槛：奖金可多¥3,500）。B 白*（高毛利车型台数，产品结构门槛："
+                     "奖金可多¥1,900）。")
+
+
+def test_what_to_do_leaves_out_what_did_not_happen():
+    data = _month_kpi()
+    data.loc[(data["month"] == "2026-05") & (data["metric"] == "units_premium"), "actual"] = 2
+    c = (data["month"] == "2026-05") & (data["staff_id"] == "C")
+    data.loc[c & (data["metric"] == "units_sold"), "actual"] = 9  # 0.9 × 0.5 + 0.8 × 0.5 = 0.85: passes, no tie
+    data.loc[c & (data["metric"] == "csi"), "actual"] = 72
+    result = kpi.month_result(data, _settings(**MONTH_SETTINGS), "2026-05", concentration=5000)
+    keys = [k for k, _ in kpi.what_to_do(result)]
+    assert "kpi.advice.no_bonus" not in keys and "kpi.advice.cut" not in keys and "kpi.advice.one_car" not in keys
+    assert "kpi.advice.depends" not in keys  # tiny weight moves: nobody's place changes
+    pool = _settings(**MONTH_SETTINGS | {"bonus": {"pool_cny": 10000, "profit_commission_rate": 0}})
+    advice = dict(kpi.what_to_do(kpi.month_result(_month_kpi(), pool, "2026-05")))
+    assert advice["kpi.advice.total_pool"]["pool"] == "¥10,000" and "kpi.advice.cut" not in advice
+
+
+def test_whatif_with_nothing_changed_is_the_month_as_set():
+    settings = _settings(**MONTH_SETTINGS)
+    w = kpi.bonus_whatif(_month_kpi(), settings, "2026-05")
+    assert w.table["bonus_cny"].tolist() == w.table["bonus_now_cny"].tolist()
+    assert (w.table["rank_change"] == 0).all() and w.bonus_total == pytest.approx(9700)
+    assert w.table["staff_id"].tolist() == ["A", "D", "B", "C"]
+
+
+def test_whatif_gates_weights_and_profile_by_hand():
+    data, settings = _month_kpi(), _settings(**MONTH_SETTINGS)
+    off = kpi.bonus_whatif(data, settings, "2026-05", gates={"product_mix": None}).table.set_index("staff_id")
+    assert off.loc["B", "bonus_cny"] == pytest.approx(3800) and off.loc["B", "bonus_change_cny"] == pytest.approx(1900)
+    assert off.loc["D", "bonus_cny"] == pytest.approx(4000)
+    lower = kpi.bonus_whatif(data, settings, "2026-05", gates={"volume_floor": 0.5}).table.set_index("staff_id")
+    assert lower.loc["C", "bonus_cny"] == pytest.approx(3500)  # 50 % now passes: 3,000 + 500 commission
+    b = kpi.bonus_whatif(data, settings, "2026-05", profile="b").table
+    assert b["staff_id"].tolist() == ["A", "B", "D", "C"]
+    assert b.set_index("staff_id").loc["B", "bonus_cny"] == pytest.approx(0.98 * 4000 * 0.5)
+    assert b.set_index("staff_id").loc["B", "rank_change"] == 1
+    same = kpi.bonus_whatif(data, settings, "2026-05", weights={"units_sold": 1, "csi": 1})
+    assert same.weights.to_dict() == {"units_sold": 0.5, "csi": 0.5}
+    assert same.table["bonus_change_cny"].abs().max() == pytest.approx(0)
+    units = kpi.bonus_whatif(data, settings, "2026-05", weights={"units_sold": 2, "csi": 0}).table
+    assert units["staff_id"].tolist() == ["A", "B", "D", "C"]
+    assert units.set_index("staff_id").loc["D", "total_score"] == pytest.approx(0.8)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"gates": {"volume_flor": 0.5}}, "no gate named 'volume_flor' (did you mean 'volume_floor'?)"),
+    ({"gates": {"volume_floor": "high"}}, "expected a number >= 0"),
+    ({"profile": "c"}, "no profile named 'c'"),
+    ({"weights": {"units_sold": 0, "csi": 0}}, "every weight is 0"),
+    ({"weights": {"units_sold": -1, "csi": 1}}, "expected numbers >= 0"),
+])
+def test_whatif_refuses_what_cannot_be_scored(kwargs, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        kpi.bonus_whatif(_month_kpi(), _settings(**MONTH_SETTINGS), "2026-05", **kwargs)

@@ -15,6 +15,9 @@ module           concern
 ``payout``       :func:`bonus`: the bonus sheet and the rule that decided each amount
 ``stability``    :func:`compare_profiles`, :func:`rank_stability` (:class:`RankStability`)
 ``names``        :func:`metric_name`, :func:`profile_name`, :func:`gate_name`: the dealer's or the catalog's names
+``month``        :func:`month_result` (:class:`KpiMonth`): one month scored once for the report
+``advice``       :func:`what_to_do`: the report's "what to do first" sentences
+``whatif``       :func:`bonus_whatif` (:class:`WhatIf`): other weights, gates or profile → ranking and bonus
 ================ ==========================================================================================
 
 Every analysis function takes data and returns a new plain DataFrame (or a small result object of DataFrames);
@@ -31,8 +34,8 @@ import lazy_loader as _lazy
 
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
-    submodules=["achievements", "ahp", "entropy", "gates", "names", "payout", "scores", "settings", "stability",
-                "table", "weights"],
+    submodules=["achievements", "advice", "ahp", "entropy", "gates", "month", "names", "payout", "scores", "settings",
+                "stability", "table", "weights", "whatif"],
     submod_attrs={
         "settings": ["DEFAULT_SETTINGS", "WEIGHT_TOLERANCE", "AhpJudgements", "BonusRules", "Gate", "KpiSettings",
                      "StageRule", "check_against_data"],
@@ -45,6 +48,9 @@ __getattr__, __dir__, __all__ = _lazy.attach(
         "scores": ["scorecard"],
         "gates": ["apply_gates", "gate_margins"],
         "names": ["gate_name", "metric_name", "profile_name"],
+        "month": ["KpiMonth", "month_result"],
+        "advice": ["what_to_do"],
+        "whatif": ["WhatIf", "bonus_whatif"],
         "payout": ["bonus"],
         "stability": ["RankStability", "compare_profiles", "rank_stability"],
     },
