@@ -17,6 +17,9 @@ module           concern
 ``names``        :func:`metric_name`, :func:`profile_name`, :func:`gate_name`: the dealer's or the catalog's names
 ``month``        :func:`month_result` (:class:`KpiMonth`): one month scored once for the report
 ``advice``       :func:`what_to_do`: the report's "what to do first" sentences
+``display``      the report's manager tables, charts and headline in the reader's words
+``appendix``     the analyst appendix: weights by method, AHP and entropy worksheets, stability
+``workbook``     the Excel workbook beside the report
 ``whatif``       :func:`bonus_whatif` (:class:`WhatIf`): other weights, gates or profile → ranking and bonus
 ================ ==========================================================================================
 
@@ -34,8 +37,8 @@ import lazy_loader as _lazy
 
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
-    submodules=["achievements", "advice", "ahp", "entropy", "gates", "month", "names", "payout", "scores", "settings",
-                "stability", "table", "weights", "whatif"],
+    submodules=["achievements", "advice", "ahp", "appendix", "display", "entropy", "gates", "month", "names",
+                "payout", "scores", "settings", "stability", "table", "weights", "whatif", "workbook"],
     submod_attrs={
         "settings": ["DEFAULT_SETTINGS", "WEIGHT_TOLERANCE", "AhpJudgements", "BonusRules", "Gate", "KpiSettings",
                      "StageRule", "check_against_data"],
