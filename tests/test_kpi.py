@@ -433,13 +433,13 @@ def test_gates_by_hand():
     gates = kpi.apply_gates(_gate_kpi(), settings=_settings(**GATE_SETTINGS)).set_index("staff_id")
     assert gates["gate_factor"].to_dict() == pytest.approx(
         {"P1": 0.0, "P2": 1.0, "P3": 0.0, "P4": 0.4, "P5": 1.0, "P6": 0.0, "P7": 0.5})
-    assert gates.loc["P7", "gate_notes"] == "product_mix: units_premium at 70% of target < 80% → bonus ×0.5"
-    assert gates.loc["P1", "gate_notes"] == "volume_floor: units_sold at 54% of target < 60% → no bonus"
-    assert "units_sold at 59.6% of target < 60.0%" in gates.loc["P3", "gate_notes"]
+    assert gates.loc["P7", "gate_notes"] == "Product mix: High-margin cars at 70% of target < 80% → bonus ×0.5"
+    assert gates.loc["P1", "gate_notes"] == "Volume floor: Cars sold at 54% of target < 60% → no bonus"
+    assert "Cars sold at 59.6% of target < 60.0%" in gates.loc["P3", "gate_notes"]
     assert gates.loc["P4", "gates_failed"] == "product_mix, complaints"
-    assert gates.loc["P4", "gate_notes"] == ("product_mix: units_entry at 70% of target < 80% → bonus ×0.5; "
-                                             "complaints: complaints 3 > 2 allowed → bonus ×0.8")
-    assert gates.loc["P6", "gate_notes"] == "score_floor: total score 0.55 < 0.60 → no bonus"
+    assert gates.loc["P4", "gate_notes"] == ("Product mix: Entry cars at 70% of target < 80% → bonus ×0.5; "
+                                             "Complaint limit: Complaints 3 > 2 allowed → bonus ×0.8")
+    assert gates.loc["P6", "gate_notes"] == "Score floor: total score 55% < 60% → no bonus"
     assert not gates.loc["P1", "passed_volume_floor"] and gates.loc["P2", "passed_volume_floor"]
     assert gates.loc["P2", "passed_complaints"]
 
@@ -456,16 +456,16 @@ def test_bonus_base_mode_by_hand():
     # P5: score 1.0 -> 4,000 + 5% x (48,000 - 30,000) = 900 -> 4,900
     assert sheet.loc["P5", "bonus_cny"] == pytest.approx(4900.0)
     assert sheet.loc["P5", "profit_commission_cny"] == pytest.approx(900.0)
-    assert sheet.loc["P5", "deciding_rule"] == ("score 1.000 × 4,000 = 4,000 CNY + profit commission 5% × "
-                                                "(48,000 − 30,000) = 900 CNY")
+    assert sheet.loc["P5", "deciding_rule"] == ("score 100.0% × ¥4,000 = ¥4,000 + profit commission 5% × "
+                                                "(¥48,000 − ¥30,000) = ¥900")
     # P4: score 0.5*1 + 0.5*0.9 = 0.95 -> 3,800, no commission (30,000 is not above 30,000), x0.5 x0.8 -> 1,520
     assert sheet.loc["P4", "total_score"] == pytest.approx(0.95)
     assert sheet.loc["P4", "bonus_cny"] == pytest.approx(1520.0)
-    assert sheet.loc["P4", "deciding_rule"].startswith("(score 0.950 × 4,000 = 3,800 CNY; no profit commission")
-    assert "× 0.4: product_mix" in sheet.loc["P4", "deciding_rule"]
+    assert sheet.loc["P4", "deciding_rule"].startswith("(score 95.0% × ¥4,000 = ¥3,800; no profit commission")
+    assert "× 0.4: Product mix" in sheet.loc["P4", "deciding_rule"]
     # P1: zero gate -> nothing at all, including the 1,000 CNY commission on 50,000
     assert sheet.loc["P1", "bonus_cny"] == 0.0
-    assert sheet.loc["P1", "deciding_rule"] == "volume_floor: units_sold at 54% of target < 60% → no bonus"
+    assert sheet.loc["P1", "deciding_rule"] == "Volume floor: Cars sold at 54% of target < 60% → no bonus"
     assert sheet.loc["P2", "bonus_cny"] == pytest.approx(4000 * (0.5 * 0.6 + 0.5))
     assert sheet["bonus_cny"].is_monotonic_decreasing
 
@@ -480,7 +480,7 @@ def test_bonus_pool_mode_by_hand():
     sheet = kpi.bonus(data, settings=settings).set_index("staff_id")
     # claims 1.0, 0.5, 0 (Z gated out) -> shares 2/3, 1/3, 0
     assert sheet["bonus_cny"].to_dict() == pytest.approx({"X": 6666.67, "Y": 3333.33, "Z": 0.0})
-    assert sheet.loc["X", "deciding_rule"] == "pool 10,000 CNY × share 66.7% = 6,667 CNY"
+    assert sheet.loc["X", "deciding_rule"] == "pool ¥10,000 × share 66.7% = ¥6,667"
 
 
 def test_bonus_pool_is_split_per_store():
@@ -767,3 +767,239 @@ def test_profile_weights_sum_to_one_and_scores_stay_within_floor_and_cap(table):
     assert np.allclose(per_person, 1.0, atol=1e-12)
     assert card["achievement"].between(0.0, 1.2).all()
     assert card["total_score"].between(0.0, 1.2 + 1e-12).all()
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Names, words in the report's language
+# ------------------------------------------------------------------------------------------------------------------
+
+
+def test_names_come_from_the_dealer_then_the_catalog_then_the_code():
+    settings = _settings(metric_names={"showroom_visits": {"en": "Showroom visits", "zh": "展厅接待"},
+                                       "units_sold": "新车销量"},
+                         profile_names={"spring": {"zh": "春季冲量"}}, gate_names={"volume_floor": {"en": "Min cars"}})
+    assert kpi.metric_name("showroom_visits", "zh", settings) == "展厅接待"
+    assert kpi.metric_name("units_sold", "en", settings) == "新车销量"  # one text serves both languages
+    assert kpi.metric_name("units_sold", "zh") == "销售台数" and kpi.metric_name("units_sold", "en") == "Cars sold"
+    assert kpi.metric_name("my_metric", "zh", settings) == "my_metric"  # the dealer gave nothing else
+    assert kpi.profile_name("spring", "en", settings) == "春季冲量"  # a missing language takes the other's words
+    assert kpi.profile_name("launch", "zh") == "上市期" and kpi.profile_name("run_out", "en") == "Run-out"
+    assert kpi.gate_name("volume_floor", "en", settings) == "Min cars"
+    assert kpi.gate_name("volume_floor", "zh", settings) == "Min cars"
+    assert kpi.gate_name("complaints", "zh") == "投诉上限" and kpi.metric_name("complaints", "zh") == "客户投诉"
+    assert kpi.names.shares({"a": 0.3, "b": 0.3, "c": 0.2, "d": 0.2}) == "30/30/20/20"
+    assert kpi.names.weights_text({"units_sold": 0.5, "gross_profit": 0.5}, "zh") == "销售台数 50%、毛利 50%"
+    assert kpi.names.money(-1200) == "−¥1,200" and kpi.names.percent(1.14025) == "114.0%"
+
+
+@pytest.mark.parametrize("mapping, message", [
+    ({"metric_names": ["a"]}, "kpi.metric_names: expected names such as"),
+    ({"metric_names": {"a": {"fr": "x"}}}, "kpi.metric_names.a.fr: unknown language"),
+    ({"profile_names": {"a": {"en": ""}}}, "kpi.profile_names.a.en: expected a display name"),
+    ({"gate_names": {"g": 3}}, "kpi.gate_names.g: expected a name, or {en: …, zh: …}; got 3."),
+])
+def test_display_names_are_validated(mapping, message):
+    with pytest.raises(ConfigError) as info:
+        kpi.KpiSettings.from_mapping(mapping)
+    assert message in str(info.value)
+
+
+def test_display_names_round_trip():
+    settings = _settings(metric_names={"x": {"en": "X", "zh": "叉"}})
+    assert kpi.KpiSettings.from_mapping(settings.to_mapping()) == settings
+    assert settings.metric_names == {"x": {"en": "X", "zh": "叉"}}
+
+
+def test_gate_notes_and_the_deciding_rule_in_chinese():
+    data, settings = _gate_kpi(), _settings(**GATE_SETTINGS)
+    gates = kpi.apply_gates(data, settings=settings, lang="zh").set_index("staff_id")
+    assert gates.loc["P1", "gate_notes"] == "销量门槛：销售台数达成54%，低于60% → 无奖金"
+    assert gates.loc["P4", "gate_notes"] == "产品结构门槛：入门车型台数达成70%，低于80% → 奖金×0.5。投诉上限：客户投诉为3，超过允许的2 → 奖金×0.8"
+    assert gates.loc["P6", "gate_notes"] == "得分门槛：加权得分55%，低于60% → 无奖金"
+    assert gates.loc["P4", "gates_failed"] == "product_mix, complaints"  # codes stay codes: data, not words
+    zh = kpi.bonus(data, settings=settings, lang="zh").set_index("staff_id")
+    en = kpi.bonus(data, settings=settings).set_index("staff_id")
+    assert zh.loc["P5", "deciding_rule"] == "得分 100.0% × ¥4,000 = ¥4,000 + 毛利提成 5% × （¥48,000 − ¥30,000） = ¥900"
+    assert zh.loc["P4", "deciding_rule"].startswith("（得分 95.0% × ¥4,000 = ¥3,800；无毛利提成（毛利 ¥30,000，未超过 ¥30,000））× 0.4：")
+    assert zh.loc["P1", "deciding_rule"] == "销量门槛：销售台数达成54%，低于60% → 无奖金"
+    pd.testing.assert_frame_equal(zh.drop(columns="deciding_rule"), en.drop(columns="deciding_rule"))
+
+
+def test_a_zero_gate_on_two_metrics_is_quoted_whole_when_it_stops_the_bonus():
+    data = _gate_kpi()
+    settings = _settings(profiles={"p": {"units_sold": 1.0}}, bonus={"profit_commission_rate": 0},
+                         gates=[{"name": "g", "metrics": ["units_sold", "csi"], "min_achievement": 0.99,
+                                 "effect": "zero"},
+                                {"name": "h", "metric": "units_entry", "min_achievement": 0.8,
+                                 "effect": {"multiply": 0.5}}])
+    rule = kpi.bonus(data, settings=settings, lang="zh").set_index("staff_id").loc["P4", "deciding_rule"]
+    assert rule == "g：客户满意度（CSI）达成90%，低于99% → 无奖金"
+    rule = kpi.bonus(data, settings=settings).set_index("staff_id").loc["P1", "deciding_rule"]
+    assert rule == "g: Cars sold at 54% of target < 99% → no bonus"
+
+
+def test_gate_margins_by_hand():
+    settings = _settings(**GATE_SETTINGS)
+    m = kpi.gate_margins(_gate_kpi(), settings=settings).set_index(["staff_id", "gate", "metric"])
+    p3 = m.loc[("P3", "volume_floor", "units_sold")]
+    assert p3["line"] == pytest.approx(60.0) and p3["gap"] == pytest.approx(0.4) and not p3["passed"]
+    p7 = m.loc[("P7", "product_mix", "units_premium")]
+    assert p7["line"] == pytest.approx(1.6) and p7["gap"] == pytest.approx(0.2)
+    p4 = m.loc[("P4", "complaints", "complaints")]
+    assert p4["line"] == 2 and p4["gap"] == pytest.approx(1.0) and p4["condition"] == "max_actual"
+    assert m.loc[("P5", "volume_floor", "units_sold"), "gap"] == 0.0
+    assert m.loc[("P5", "volume_floor", "units_sold"), "passed"]
+    assert m.loc[("P6", "score_floor", ""), "value"] == pytest.approx(0.55)
+    # a lower-is-better metric under a minimum achievement: the line is the most it may be, target ÷ threshold
+    lower = _settings(profiles={"p": {"units_sold": 1.0}}, bonus={"profit_commission_rate": 0},
+                      gates=[{"name": "few_complaints", "metric": "complaints", "min_achievement": 0.5}])
+    m = kpi.gate_margins(_gate_kpi(), settings=lower).set_index("staff_id")
+    assert m.loc["P4", "line"] == pytest.approx(4.0) and m.loc["P4", "passed"] and m.loc["P4", "gap"] == 0
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# The month for the report: results, headline numbers, advice, what-if
+# ------------------------------------------------------------------------------------------------------------------
+
+MONTH_SETTINGS = {
+    "profiles": {"a": {"units_sold": 0.5, "csi": 0.5}, "b": {"units_sold": 0.8, "csi": 0.2}},
+    "stages": [{"from": "2026-01", "stage": "b"}, {"from": "2026-05", "stage": "a"}],
+    "gates": [{"name": "volume_floor", "metric": "units_sold", "min_achievement": 0.6, "effect": "zero"},
+              {"name": "product_mix", "metric": "units_premium", "min_achievement": 0.8,
+               "effect": {"multiply": 0.5}}],
+    "bonus": {"base_cny": 4000, "profit_threshold_cny": 30000, "profit_commission_rate": 0.05},
+}
+
+
+def _month_kpi() -> pd.DataFrame:
+    """2026-04: everyone on target (stage b, 4,000 each); 2026-05 (stage a), worked by hand:
+
+    A: 1.2 × 0.5 + 1.2 × 0.5 = 1.20 → 4,800 + 5% × 20,000 = 5,800
+    B: 1.0 × 0.5 + 0.9 × 0.5 = 0.95 → 3,800, premium 1 of 2 (< 80 %, one car short) → × 0.5 = 1,900
+    C: units 50 % < 60 % → nothing (0.75 → 3,000 + 500 without the gate)
+    D: 0.8 × 0.5 + 1.2 × 0.5 = 1.00 → 4,000, premium 0 of 2 (two cars short) → × 0.5 = 2,000
+    """
+    april = {p: (10, 90, 2, 30000) for p in "ABCD"}
+    may = {"A": (12, 108, 2, 50000), "B": (10, 81, 1, 30000), "C": (5, 90, 2, 40000), "D": (8, 108, 0, 20000)}
+    targets = (10, 90, 2, 40000)
+    names = ("units_sold", "csi", "units_premium", "gross_profit")
+    return _kpi_rows([(month, who, m, a, t) for month, people in (("2026-04", april), ("2026-05", may))
+                      for who, values in people.items() for m, a, t in zip(names, values, targets)])
+
+
+def test_month_result_reads_one_month_and_last_month():
+    result = kpi.month_result(_month_kpi(), _settings(**MONTH_SETTINGS), "2026-05", concentration=20)
+    sheet = result.sheet.set_index("staff_id")
+    assert sheet["bonus_cny"].to_dict() == pytest.approx({"A": 5800, "B": 1900, "C": 0, "D": 2000})
+    assert result.profile.stage == "a" and result.rule.start == "2026-05"
+    assert result.previous["bonus_cny"].tolist() == [4000.0] * 4
+    assert kpi.month.headline(result) == {"bonus_total_cny": 9700.0, "no_bonus_gate": 1, "top_consultant": "A",
+                                          "rank_depends_on_weights": 2}
+    assert sorted(result.compare.columns) == sorted(["staff_id", "rank_a", "rank_b", "score_a", "score_b",
+                                                     "applied_stage", "rank_range"])
+    assert kpi.month.other_stage("2026-05", result.settings) == ("b", "before")
+    assert kpi.month.other_stage("2026-03", result.settings) == ("a", "after")
+    first = kpi.month_result(_month_kpi(), _settings(**MONTH_SETTINGS), "2026-04")
+    assert first.previous is None and first.profile.stage == "b"
+
+
+def test_month_result_checks_only_what_the_month_needs():
+    settings = MONTH_SETTINGS | {"profiles": MONTH_SETTINGS["profiles"] | {"c": {"new_model_units": 1.0}},
+                                 "stages": MONTH_SETTINGS["stages"] + [{"from": "2026-09", "stage": "c"}]}
+    result = kpi.month_result(_month_kpi(), _settings(**settings), "2026-05")
+    assert result.not_compared == {"c": ["new_model_units"]}
+    assert "rank_c" not in result.compare
+    with pytest.raises(ConfigError, match="kpi.profiles.a: names metrics the data does not have: csi"):
+        kpi.month_result(_month_kpi().query("metric != 'csi'"), _settings(**MONTH_SETTINGS), "2026-05")
+    with pytest.raises(DataContractError, match="no kpi rows for 2026-06"):
+        kpi.month_result(_month_kpi(), _settings(**MONTH_SETTINGS), "2026-06")
+
+
+def test_one_consultant_has_no_ranking_to_test():
+    data = _month_kpi().query("staff_id == 'A'")
+    result = kpi.month_result(data, _settings(**MONTH_SETTINGS), "2026-05")
+    assert result.stability is None and result.entropy is None
+    assert kpi.month.headline(result)["rank_depends_on_weights"] == 0
+
+
+def test_what_to_do_by_hand():
+    result = kpi.month_result(_month_kpi(), _settings(**MONTH_SETTINGS), "2026-05", concentration=20)
+    advice = dict(kpi.what_to_do(result, lang="en"))
+    assert advice["kpi.advice.total_vs_last"] == {"total": "¥9,700", "paid": "3", "n": "4", "last": "¥16,000",
+                                                  "change": "−¥6,300"}
+    assert advice["kpi.advice.no_bonus"] == {"n": "1", "who": "Volume floor: C"}
+    # product mix: B 3,800 → 1,900 and D 4,000 → 2,000 cost 3,900 together
+    assert advice["kpi.advice.cut"] == {"gate": "Product mix", "n": "2", "amount": "¥3,900", "who": "B, D"}
+    # C sold 5 of 10, the line is 6: one car would have paid 3,500; B was 0.6 of a car under the 80 % line (1.6 of
+    # 2): 1,900; D is two cars short. Largest amount first.
+    assert advice["kpi.advice.one_car"] == {
+        "n": "2", "who": "C (Cars sold, Volume floor: ¥3,500 more bonus); B (High-margin cars, Product mix: ¥1,900 "
+                         "more bonus)"}
+    # under b (80/20): A 1.20, B 0.98, D 0.88, C 0.60 — B and D swap places
+    assert advice["kpi.advice.other_changed"] == {"stage": "b", "shares": "80/20", "when": "the previous stage's",
+                                                  "n": "2", "total": "4", "top": "A", "new_top": "A"}
+    # B − D = 0.3 − 0.5 w: they swap when the weight of units_sold passes 0.6, in ~18 % of Beta(10, 10) draws
+    assert advice["kpi.advice.depends"]["who"] == "B, D"
+    keys = [k for k, _ in kpi.what_to_do(result)]
+    assert keys == ["kpi.advice.total_vs_last", "kpi.advice.no_bonus", "kpi.advice.cut", "kpi.advice.one_car",
+                    "kpi.advice.other_changed", "kpi.advice.depends"]
+    from kit import i18n
+
+    zh = [i18n.t(k, "zh", **f) for k, f in kpi.what_to_do(result, lang="zh", people={"B": "B 白*"})]
+    assert zh[0] == "本月应发奖金¥9,700（上月¥16,000，−¥6,300）：4名顾问中3人有奖金。"
+    assert zh[3] == ("2人只差一台车即可通过门槛：C（销售台数，销量门槛：奖金可多¥3,500）。B 白*（高毛利车型台数，产品结构门槛："
+                     "奖金可多¥1,900）。")
+
+
+def test_what_to_do_leaves_out_what_did_not_happen():
+    data = _month_kpi()
+    data.loc[(data["month"] == "2026-05") & (data["metric"] == "units_premium"), "actual"] = 2
+    c = (data["month"] == "2026-05") & (data["staff_id"] == "C")
+    data.loc[c & (data["metric"] == "units_sold"), "actual"] = 9  # 0.9 × 0.5 + 0.8 × 0.5 = 0.85: passes, no tie
+    data.loc[c & (data["metric"] == "csi"), "actual"] = 72
+    result = kpi.month_result(data, _settings(**MONTH_SETTINGS), "2026-05", concentration=5000)
+    keys = [k for k, _ in kpi.what_to_do(result)]
+    assert "kpi.advice.no_bonus" not in keys and "kpi.advice.cut" not in keys and "kpi.advice.one_car" not in keys
+    assert "kpi.advice.depends" not in keys  # tiny weight moves: nobody's place changes
+    pool = _settings(**MONTH_SETTINGS | {"bonus": {"pool_cny": 10000, "profit_commission_rate": 0}})
+    advice = dict(kpi.what_to_do(kpi.month_result(_month_kpi(), pool, "2026-05")))
+    assert advice["kpi.advice.total_pool"]["pool"] == "¥10,000" and "kpi.advice.cut" not in advice
+
+
+def test_whatif_with_nothing_changed_is_the_month_as_set():
+    settings = _settings(**MONTH_SETTINGS)
+    w = kpi.bonus_whatif(_month_kpi(), settings, "2026-05")
+    assert w.table["bonus_cny"].tolist() == w.table["bonus_now_cny"].tolist()
+    assert (w.table["rank_change"] == 0).all() and w.bonus_total == pytest.approx(9700)
+    assert w.table["staff_id"].tolist() == ["A", "D", "B", "C"]
+
+
+def test_whatif_gates_weights_and_profile_by_hand():
+    data, settings = _month_kpi(), _settings(**MONTH_SETTINGS)
+    off = kpi.bonus_whatif(data, settings, "2026-05", gates={"product_mix": None}).table.set_index("staff_id")
+    assert off.loc["B", "bonus_cny"] == pytest.approx(3800) and off.loc["B", "bonus_change_cny"] == pytest.approx(1900)
+    assert off.loc["D", "bonus_cny"] == pytest.approx(4000)
+    lower = kpi.bonus_whatif(data, settings, "2026-05", gates={"volume_floor": 0.5}).table.set_index("staff_id")
+    assert lower.loc["C", "bonus_cny"] == pytest.approx(3500)  # 50 % now passes: 3,000 + 500 commission
+    b = kpi.bonus_whatif(data, settings, "2026-05", profile="b").table
+    assert b["staff_id"].tolist() == ["A", "B", "D", "C"]
+    assert b.set_index("staff_id").loc["B", "bonus_cny"] == pytest.approx(0.98 * 4000 * 0.5)
+    assert b.set_index("staff_id").loc["B", "rank_change"] == 1
+    same = kpi.bonus_whatif(data, settings, "2026-05", weights={"units_sold": 1, "csi": 1})
+    assert same.weights.to_dict() == {"units_sold": 0.5, "csi": 0.5}
+    assert same.table["bonus_change_cny"].abs().max() == pytest.approx(0)
+    units = kpi.bonus_whatif(data, settings, "2026-05", weights={"units_sold": 2, "csi": 0}).table
+    assert units["staff_id"].tolist() == ["A", "B", "D", "C"]
+    assert units.set_index("staff_id").loc["D", "total_score"] == pytest.approx(0.8)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"gates": {"volume_flor": 0.5}}, "no gate named 'volume_flor' (did you mean 'volume_floor'?)"),
+    ({"gates": {"volume_floor": "high"}}, "expected a number >= 0"),
+    ({"profile": "c"}, "no profile named 'c'"),
+    ({"weights": {"units_sold": 0, "csi": 0}}, "every weight is 0"),
+    ({"weights": {"units_sold": -1, "csi": 1}}, "expected numbers >= 0"),
+])
+def test_whatif_refuses_what_cannot_be_scored(kwargs, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        kpi.bonus_whatif(_month_kpi(), _settings(**MONTH_SETTINGS), "2026-05", **kwargs)

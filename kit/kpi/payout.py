@@ -5,15 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from kit import i18n
 from kit.exceptions import DataContractError
 from kit.kpi.gates import check_gates
+from kit.kpi.names import metric_name, money, percent
 from kit.kpi.scores import card_totals, score_people
-from kit.kpi.settings import BonusRules, KpiSettings
+from kit.kpi.settings import KpiSettings
 from kit.kpi.table import prepare
 
 
 def bonus(kpi: pd.DataFrame, *, settings: KpiSettings | None = None, card: pd.DataFrame | None = None,
-          gates: pd.DataFrame | None = None) -> pd.DataFrame:
+          gates: pd.DataFrame | None = None, lang: str = "en") -> pd.DataFrame:
     """The bonus sheet: each person's bonus per month and the rule that decided it.
 
     Rules (``kpi.bonus``): base mode pays ``base_cny × total_score``; pool mode (``pool_cny`` set) splits the
@@ -29,14 +31,17 @@ def bonus(kpi: pd.DataFrame, *, settings: KpiSettings | None = None, card: pd.Da
     card : DataFrame, optional
         The scorecard (default: :func:`scorecard` with the stage profiles).
     gates : DataFrame, optional
-        The output of :func:`apply_gates` (default: computed).
+        The output of :func:`apply_gates` (default: computed); its notes are quoted in ``deciding_rule``.
+    lang : str
+        Language of ``deciding_rule`` (``en`` or ``zh``), e.g. "score 114.0% × ¥4,000 = ¥4,561 + profit
+        commission 5% × (¥104,100 − ¥30,000) = ¥3,705".
 
     Returns
     -------
     DataFrame
         month, staff_id, [store_id], stage, total_score, rank, gate_factor, score_bonus_cny, profit_cny,
-        profit_commission_cny, bonus_cny, deciding_rule, gates_failed; sorted by month and bonus (largest
-        first).
+        profit_commission_cny, bonus_cny, deciding_rule, gates_failed (gate codes); sorted by month and bonus
+        (largest first).
     """
     settings = settings if settings is not None else KpiSettings.defaults()
     rules = settings.bonus
@@ -50,13 +55,13 @@ def bonus(kpi: pd.DataFrame, *, settings: KpiSettings | None = None, card: pd.Da
         score = totals["total_score"].to_numpy(dtype=float)
         rank, stage = totals["rank"].to_numpy(), totals["stage"].to_numpy()
     if gates is None:
-        gate_table = check_gates(prep, settings, score)
+        gate_table = check_gates(prep, settings, score, lang)
     else:
-        need = {"month", "staff_id", "gate_factor", "gates_failed", "gate_notes"}
+        need = {"month", "staff_id", "gate_factor", "gates_failed", "gate_notes", "no_bonus_notes"}
         if not need <= set(gates.columns):
             raise DataContractError("bonus: gates must be the output of apply_gates().")
         gate_table = people[["month", "staff_id"]].merge(
-            gates[list(need)].astype({"month": str, "staff_id": str}), on=["month", "staff_id"], how="left")
+            gates[sorted(need)].astype({"month": str, "staff_id": str}), on=["month", "staff_id"], how="left")
         if gate_table["gate_factor"].isna().any():
             raise DataContractError("bonus: the gates table does not cover every person in the kpi table.")
     factor = gate_table["gate_factor"].to_numpy(dtype=float)
@@ -100,33 +105,34 @@ def bonus(kpi: pd.DataFrame, *, settings: KpiSettings | None = None, card: pd.Da
     out["profit_commission_cny"] = np.round(commission, 2)
     out["bonus_cny"] = np.round(total + 0.0, 2)
     notes = gate_table["gate_notes"].to_numpy()
-    out["deciding_rule"] = [_deciding_rule(*values, rules) for values in zip(
-        notes.tolist(), score.tolist(), factor.tolist(), score_bonus.tolist(), commission.tolist(), profit.tolist(),
+    out["deciding_rule"] = [_deciding_rule(*values, settings, lang) for values in zip(
+        notes.tolist(), gate_table["no_bonus_notes"].tolist(), score.tolist(), factor.tolist(), score_bonus.tolist(), commission.tolist(), profit.tolist(),
         share.tolist())]
     out["gates_failed"] = gate_table["gates_failed"].to_numpy()
     order = np.lexsort((np.arange(n), -out["bonus_cny"].to_numpy(), prep.person_month))
     return out.iloc[order].reset_index(drop=True)
 
 
-def _deciding_rule(notes: str, score: float, factor: float, score_bonus: float, commission: float, profit: float,
-                   share: float, rules: BonusRules) -> str:
+def _deciding_rule(notes: str, zero_notes: str, score: float, factor: float, score_bonus: float, commission: float,
+                   profit: float, share: float, settings: KpiSettings, lang: str) -> str:
+    rules = settings.bonus
     if factor == 0:
-        zero_notes = [x for x in notes.split("; ") if x.endswith("→ no bonus")]
-        return "; ".join(zero_notes) if zero_notes else notes
+        return zero_notes or notes
     if rules.pool_cny is None:
-        text = f"score {score:.3f} × {rules.base_cny:,.0f} = {score_bonus:,.0f} CNY"
+        text = i18n.t("kpi.rule.base", lang, score=percent(score), base=money(rules.base_cny),
+                      amount=money(score_bonus))
     else:
-        text = f"pool {rules.pool_cny:,.0f} CNY × share {share:.1%} = {score_bonus:,.0f} CNY"
+        text = i18n.t("kpi.rule.pool", lang, pool=money(rules.pool_cny), share=percent(share),
+                      amount=money(score_bonus))
     if rules.profit_commission_rate > 0:
         if commission > 0:
-            text += (f" + profit commission {rules.profit_commission_rate:.0%} × ({profit:,.0f} − "
-                     f"{rules.profit_threshold_cny:,.0f}) = {commission:,.0f} CNY")
+            text += i18n.t("kpi.rule.commission", lang, rate=percent(rules.profit_commission_rate, digits=0),
+                           profit=money(profit), threshold=money(rules.profit_threshold_cny),
+                           commission=money(commission))
         else:
-            text += (f"; no profit commission ({rules.profit_metric} {profit:,.0f} <= "
-                     f"{rules.profit_threshold_cny:,.0f})")
+            text += i18n.t("kpi.rule.no_commission", lang, metric=metric_name(rules.profit_metric, lang, settings),
+                           profit=money(profit), threshold=money(rules.profit_threshold_cny))
     if factor < 1:
-        if rules.pool_cny is None:
-            text = f"({text}) × {factor:g}: {notes}"
-        else:
-            text = f"{text}; gate factor {factor:g} (in the share and on the commission): {notes}"
+        key = "kpi.rule.cut_base" if rules.pool_cny is None else "kpi.rule.cut_pool"
+        text = i18n.t(key, lang, rule=text, factor=f"{factor:g}", notes=notes)
     return text

@@ -25,6 +25,7 @@ import yaml
 from kit.checks import (Problems, did_you_mean, fmt_number, is_number, require_columns, section_mapping, setting_bool,
                         setting_month, setting_names, setting_number, setting_text, unknown_keys)
 from kit.exceptions import ConfigError
+from kit.i18n import LANGS
 from kit.kpi.ahp import ahp_weights, matrix_problems, parse_entry
 
 #: Profile weights must sum to 1 within this tolerance.
@@ -61,6 +62,10 @@ kpi:
   weight_method: manual     # manual | ahp | entropy | blend
   blend_alpha: 0.5          # share of the subjective (AHP, else manual) weights in a linear blend
   blend_method: linear      # linear | product
+  metric_names: {}          # report names of metrics the display catalog does not know, e.g.
+                            # {showroom_visits: {en: Showroom visits, zh: 展厅接待}}; also renames known ones
+  profile_names: {}         # the same for profile (stage) names, e.g. {spring_push: {en: Spring push, zh: 春季冲量}}
+  gate_names: {}            # the same for gate names
 """
 #: The defaults as a mapping in the ``dealer.yml`` shape.
 DEFAULT_SETTINGS: dict[str, Any] = yaml.safe_load(_DEFAULTS_YAML)["kpi"]
@@ -175,6 +180,33 @@ def _parse_ahp_block(value: Any, path: str, problems: Problems) -> AhpJudgements
     return judgements
 
 
+def _parse_names(value: Any, path: str, problems: Problems) -> dict[str, dict[str, str]]:
+    """Display names ``{code: {en: …, zh: …}}`` (or ``{code: text}`` for both languages); a missing language
+    takes the other's words."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        problems.add(path, f"expected names such as {{my_metric: {{en: My metric, zh: 我的指标}}}}; got {value!r}.")
+        return {}
+    out: dict[str, dict[str, str]] = {}
+    for code, words in value.items():
+        where = f"{path}.{code}"
+        if isinstance(words, str):
+            text = setting_text(words, where, problems, "a display name")
+            if text is not None:
+                out[str(code)] = {lang: text for lang in LANGS}
+            continue
+        if not isinstance(words, Mapping) or not words:
+            problems.add(where, f"expected a name, or {{en: …, zh: …}}; got {words!r}.")
+            continue
+        unknown_keys(words, LANGS, where, problems, what="language")
+        given = {lang: setting_text(words[lang], f"{where}.{lang}", problems, "a display name")
+                 for lang in LANGS if lang in words}
+        if given and all(v is not None for v in given.values()):
+            out[str(code)] = {lang: given.get(lang) or next(iter(given.values())) for lang in LANGS}
+    return out
+
+
 def _parse_gate(value: Any, path: str, problems: Problems) -> Gate | None:
     """One gate: a name, exactly one condition, what it applies to, and its effect."""
     if not isinstance(value, Mapping):
@@ -250,6 +282,9 @@ class KpiSettings:
     weight_method: Literal["manual", "ahp", "entropy", "blend"] = "manual"
     blend_alpha: float = 0.5
     blend_method: Literal["linear", "product"] = "linear"
+    metric_names: dict[str, dict[str, str]] = field(default_factory=dict)
+    profile_names: dict[str, dict[str, str]] = field(default_factory=dict)
+    gate_names: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def defaults(cls) -> "KpiSettings":
@@ -419,11 +454,13 @@ class KpiSettings:
             else:
                 problems.add(f"{where}.ahp", f"expected {{labels: [...], matrix: [[...]]}}; got {ahp_raw!r}.")
 
+        names = {key: _parse_names(raw[key], f"{where}.{key}", problems)
+                 for key in ("metric_names", "profile_names", "gate_names")}
         settings = cls(cap=cap if cap is not None else 1.2, floor=floor if floor is not None else 0.0,
                        metric_caps=metric_caps, lower_is_better=tuple(lower or ()), profiles=profiles,
                        stages=tuple(stages), gates=tuple(gates), bonus=bonus_rules, ahp=ahp,
                        weight_method=method, blend_alpha=alpha if alpha is not None else 0.5,
-                       blend_method=blend_method)
+                       blend_method=blend_method, **names)
         if method == "ahp" and not problems.items:
             lacking = sorted({r.stage for r in settings.stages if settings.ahp_judgements(r.stage) is None})
             if lacking:
@@ -478,6 +515,8 @@ class KpiSettings:
                       "profit_metric": self.bonus.profit_metric},
             "ahp": ahp, "weight_method": self.weight_method, "blend_alpha": self.blend_alpha,
             "blend_method": self.blend_method,
+            **{key: {code: dict(words) for code, words in getattr(self, key).items()}
+               for key in ("metric_names", "profile_names", "gate_names")},
         }
 
     def cap_for(self, metric: str) -> float:

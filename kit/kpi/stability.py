@@ -246,11 +246,14 @@ def rank_stability(inputs: pd.DataFrame, profile: str | Mapping[str, float] | pd
     base_top = set(np.flatnonzero(base_rank <= top_k))
     same_top = np.mean([set(np.flatnonzero(r <= top_k)) == base_top for r in ranks])
     tau_series = pd.Series(tau, name="kendall_tau", index=pd.RangeIndex(n, name="draw"))
+    # every draw ties everyone (all scores equal): tau is undefined, not a warning
+    tau_stats = [float(np.nanmean(tau)), *np.nanquantile(tau, [0.05, 0.5, 0.95]).tolist()] \
+        if np.isfinite(tau).any() else [np.nan] * 4
     summary = pd.DataFrame({
         "quantity": ["draws", "concentration", "people", "tau_mean", "tau_p05", "tau_median", "tau_p95",
                      f"share_same_top{top_k}", "score_threshold"],
-        "value": [n, concentration, m, float(np.nanmean(tau)), *np.nanquantile(tau, [0.05, 0.5, 0.95]).tolist(),
-                  float(same_top), score_threshold if score_threshold is not None else np.nan],
+        "value": [n, concentration, m, *tau_stats, float(same_top),
+                  score_threshold if score_threshold is not None else np.nan],
     })
     weights = pd.DataFrame(draws, columns=list(base.index), index=pd.RangeIndex(n, name="draw"))
     return RankStability(people=people, tau=tau_series, weights=weights, summary=summary)
