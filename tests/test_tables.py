@@ -171,3 +171,13 @@ def test_charts_get_the_heading_they_illustrate_as_alternative_text():
     nb.cells = [nbformat.v4.new_markdown_cell("## 流失趋势\n说明"), nbformat.v4.new_code_cell("x", outputs=[png])]
     out, _ = KitPagePreprocessor().preprocess(nb, {})
     assert out.cells[1].outputs[0]["metadata"]["kit_alt"] == "流失趋势"
+
+
+def test_a_common_spread_compares_colours_across_columns():
+    from kit.report.tables import _shades
+
+    # per column, 89 % (the worst of its column) is nearly the strongest red …
+    assert _shades(pd.Series([0.89, 1.0, 1.2]), "high", 1.0) == [5, 3, 0]
+    # … with a common spread of 50 points it is a light red, 120 % a light blue, and 0 % the strongest red
+    assert _shades(pd.Series([0.89, 1.0, 1.2]), "high", 1.0, 0.5) == [4, 3, 2]
+    assert _shades(pd.Series([0.0, 1.0]), "high", 1.0, 0.5)[0] == 6

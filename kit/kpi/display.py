@@ -139,7 +139,7 @@ def scorecard_table(r: Any, result: KpiMonth):
     frame["total_score"] = card["total_score"].to_numpy()
     shaded = [c for c in frame.columns if c.startswith("a")] + ["total_score"]
     return r.table(frame, labels=labels, formats={c: "pct0" for c in shaded} | {"total_score": "pct", "rank": "int"},
-                   gradient={c: "high" for c in shaded}, center=1.0, cards=True)
+                   gradient={c: "high" for c in shaded}, center=1.0, spread=0.5, cards=True)
 
 
 def bonus_frame(r: Any, result: KpiMonth) -> pd.DataFrame:

@@ -59,7 +59,7 @@ def table(frame: pd.DataFrame, *, formats: Mapping[str, str] | None = None, capt
           labels: Mapping[str, str] | None = None, max_rows: int | None = 200, index: bool = False,
           highlight: Mapping[str, str] | None = None, gradient: Iterable[str] | Mapping[str, str] = (),
           good: str | Mapping[str, str] = "high", center: float | Mapping[str, float] | None = None,
-          high_is_bad: Iterable[str] = (), empty: str | None = None,
+          spread: float | None = None, high_is_bad: Iterable[str] = (), empty: str | None = None,
           searchable: bool | None = None, cards: bool = False, totals: Mapping[str, Any] | Iterable[str] | None = None,
           lang: str | None = None) -> Table:
     """A manager-ready table: escaped, formatted, sortable, optionally filterable and shown as cards on a phone.
@@ -76,6 +76,9 @@ def table(frame: pd.DataFrame, *, formats: Mapping[str, str] | None = None, capt
     center : the neutral value of a shaded column (e.g. ``1.0`` for achievement against target), one number or
         ``{column: value}``; default the column's median, so a cell is shaded by how much better or worse it is
         than is typical. Not used with ``"small"`` (zero is best).
+    spread : the distance from ``center`` (or from zero for ``"small"``) that takes the strongest colour, the
+        same for every shaded column (e.g. ``1.0``: 0 % and 200 % of target are the extremes); default each
+        column's own largest distance, so colours compare within a column only.
     high_is_bad : shorthand for ``gradient={column: "low"}``.
     empty : when ``frame`` has no rows, show this note instead.
     searchable : a filter box above the table (default: when it has more than 15 rows). Every table can be sorted
@@ -97,7 +100,7 @@ def table(frame: pd.DataFrame, *, formats: Mapping[str, str] | None = None, capt
     kinds = {c: (formats or {}).get(c) or infer_kind(shown[c], c) for c in columns}
     directions = _directions(gradient, good, high_is_bad)
     centers = center if isinstance(center, Mapping) else {c: center for c in directions}
-    shades = {c: _shades(shown[c], d, centers.get(c)) for c, d in directions.items() if c in columns}
+    shades = {c: _shades(shown[c], d, centers.get(c), spread) for c, d in directions.items() if c in columns}
     heads = {c: _header(c, labels, lang) for c in columns}
     wide = {c for c in columns if kinds[c] == "text" and shown[c].astype(str).str.len().max() > 40}
     total_row = compute_totals(data, totals, columns) if totals is not None else None
@@ -178,7 +181,8 @@ def _directions(gradient: Iterable[str] | Mapping[str, str], good: str | Mapping
     return out
 
 
-def _shades(values: pd.Series, good: str, center: float | None = None) -> list[int | None]:
+def _shades(values: pd.Series, good: str, center: float | None = None,
+            spread: float | None = None) -> list[int | None]:
     """Colour step per value: 0 best (blue) … SHADES-1 worst (red), the middle step neutral; None without a number.
 
     ``small``: zero is best and the largest distance from zero worst. ``high``/``low``: the centre (default the
@@ -189,12 +193,12 @@ def _shades(values: pd.Series, good: str, center: float | None = None) -> list[i
     if finite.size == 0:
         return [None] * len(v)
     if good == "small":
-        top = np.abs(finite).max()
-        badness = np.abs(v) / top if top > 0 else np.zeros_like(v)
+        top = np.abs(finite).max() if spread is None else float(spread)
+        badness = np.clip(np.abs(v) / top, 0, 1) if top > 0 else np.zeros_like(v)
     else:
         mid = float(np.median(finite)) if center is None else float(center)
-        spread = np.abs(finite - mid).max()
-        position = (v - mid) / spread if spread > 0 else np.zeros_like(v)  # -1 … 1, 0 at the centre
+        reach = np.abs(finite - mid).max() if spread is None else float(spread)
+        position = np.clip((v - mid) / reach, -1, 1) if reach > 0 else np.zeros_like(v)  # -1 … 1, 0 at the centre
         badness = 0.5 - position / 2 if good == "high" else 0.5 + position / 2
     return [int(round(b * (SHADES - 1))) if np.isfinite(b) else None for b in badness]
 

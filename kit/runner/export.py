@@ -54,6 +54,7 @@ def _prepare_for_html(nb, lang: str) -> tuple[object, list[dict]]:
     toc: list[dict] = []
     cells = []
     first_title_dropped = False
+    nb.metadata.pop("widgets", None)  # the what-ifs' widget state (JupyterLab only) is not part of the report
     for cell in nb.cells:
         tags = set(cell.get("metadata", {}).get("tags", []))
         if tags & HIDDEN_TAGS or not keep_for_lang(cell, lang):
