@@ -135,7 +135,7 @@ def fit_attrition_model(
         raise TooLittleHistory(f"at-risk model: {int(y.sum())} leavers in {len(y)} staff-months of "
                                f"{months[0]}–{months[-1]}; at least {MIN_LEAVERS} are needed.",
                                key="turnover.risk.few_leavers", leavers=int(y.sum()), rows=len(y),
-                               first=str(months[0]), last=str(months[-1]))
+                               first=str(training["as_of"].min()), last=str(training["as_of"].max()))
     estimator = clone(model) if model is not None else AttritionModel(random_state=random_state)
     return estimator.fit(X, y), training
 
