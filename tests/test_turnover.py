@@ -996,3 +996,39 @@ def test_trend_chart_draws_the_ceiling_labelled_in_the_reports_language(march):
     # a group nobody ever belonged to still draws (empty), and a missing target draws no line
     empty = plots.plot_rate_trend(march.trend("dcc_specialist"), target_annual=float("nan"), lang="en")
     assert not [line for line in empty.axes[1].get_lines() if line.get_linestyle() == "--"]
+
+
+def test_cost_if_a_role_turned_over_at_another_rate(march):
+    # consultants at their 60 % target: 0.6 × 16.5 / 12 = 0.825 leavers instead of 2, × ¥42,000 each
+    table = t.cost_if(march, {"sales_consultant": 0.6}).set_index("staff_role")
+    row = table.loc["Sales consultant"]
+    assert row["whatif_leavers"] == pytest.approx(0.825) and row["whatif_cost_cny"] == pytest.approx(0.825 * 42_000)
+    assert row["saving_cny"] == pytest.approx(84_000 - 34_650) and row["total_cny"] == 84_000
+    # roles not asked about keep their year; the actual costs add up to the report's cost
+    assert table.loc["Showroom manager", "saving_cny"] == 0 and table["total_cny"].sum() == march.numbers.cost_12m
+    assert list(table.index)[0] == "Sales consultant"  # most saved first
+    with pytest.raises(ConfigError, match="no staff in the 12 months for role"):
+        t.cost_if(march, {"technician": 0.3})
+    with pytest.raises(ConfigError, match="fractions ≥ 0"):
+        t.cost_if(march, {"sales_consultant": -0.1})
+
+
+def test_cost_whatif_widget_shows_the_function_and_follows_its_sliders(march):
+    pytest.importorskip("ipywidgets")
+    from kit.explore import turnover as explore
+
+    shown = []
+
+    class Report:  # what the widget uses of kit.notebook.Report
+        lang = "en"
+
+        def table(self, frame, **kwargs):
+            shown.append(frame)
+            return frame
+
+    box = explore.cost_whatif(Report(), march)
+    sliders = box.children[:-1]
+    assert [s.description for s in sliders] == ["Sales consultant", "Showroom manager", "Finance specialist"]
+    assert sliders[0].value == pytest.approx(2 / (16.5 / 12), abs=0.005)  # starts at the actual rate
+    sliders[0].value = 0.6
+    assert shown[-1].set_index("staff_role").loc["Sales consultant", "whatif_leavers"] == pytest.approx(0.825)

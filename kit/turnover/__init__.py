@@ -20,6 +20,7 @@ module         concern
                :func:`driver_summary`
 ``cost``       :func:`turnover_cost`: leavers × replacement cost per role
 ``advice``     :func:`what_to_do`: the report's "what to do first" sentences
+``whatif``     :func:`cost_if`: the leavers and cost another turnover rate per role stands for
 ============== ==========================================================================================
 
 Frames in, plain DataFrames out; no function changes its arguments. Formulas, boundary dates and bad-input
@@ -32,7 +33,7 @@ import lazy_loader as _lazy
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
     submodules=["advice", "atrisk", "attrition", "cost", "drivers", "inputs", "month", "newhires", "rates", "reasons",
-                "settings", "survival", "targets"],
+                "settings", "survival", "targets", "whatif"],
     submod_attrs={
         "settings": ["ANNUAL_METHODS", "DEFAULT_KEY_ROLES", "FORMULAS", "ReplacementCost", "TurnoverSettings"],
         "inputs": ["DAYS_PER_MONTH", "STAFF_COLUMNS", "TooLittleHistory", "check_kpi", "check_staff"],
@@ -49,5 +50,6 @@ __getattr__, __dir__, __all__ = _lazy.attach(
         "drivers": ["DriverSummary", "attrition_drivers", "driver_summary", "driver_training_set"],
         "cost": ["turnover_cost"],
         "advice": ["Advice", "what_to_do"],
+        "whatif": ["cost_if"],
     },
 )

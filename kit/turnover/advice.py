@@ -53,7 +53,7 @@ def what_to_do(month: TurnoverMonth, risk: RiskList | None = None,
     lang = month.lang
     n = month.numbers
     out: list[Advice] = []
-    if np.isfinite(n.turnover_12m):
+    if np.isfinite(n.turnover_12m):  # NaN: nobody employed in the 12 months
         over = n.status in ("above target", "alert")
         out.append(Advice("turnover.advice.overall_over" if over else "turnover.advice.overall_within",
                           {"rate": n.turnover_12m, "target": n.target_12m, "leavers": n.leavers_12m,

@@ -28,8 +28,9 @@ TREND_MONTHS = 24
 #: Statuses counted as over target.
 OVER = ("above target", "alert")
 #: Display kinds (:mod:`kit.report.format`) of the report's columns whose kind the name does not tell.
-FORMATS = {"leavers_over_target": "number1", "tenure_months": "number1", "median_tenure_months": "number1",
-           "median_low_months": "number1", "median_high_months": "number1", "leave_probability": "pct0",
+FORMATS = {"leavers_over_target": "number1", "whatif_leavers": "number1", "tenure_months": "number1",
+           "median_tenure_months": "number1", "median_low_months": "number1", "median_high_months": "number1",
+           "leave_probability": "pct0",
            "hazard_ratio": "number", "hazard_low": "number", "hazard_high": "number", "p_value": "number3"}
 
 
@@ -120,14 +121,13 @@ class TurnoverMonth:
         than the target allows.
         """
         roles = self.role_rows()
-        over = roles[roles["status"].isin(OVER) & (roles["leavers_over_target"] > 0)]
-        return over.sort_values(["leavers_over_target", "group"], ascending=[False, True]).reset_index(drop=True)
+        return roles[roles["status"].isin(OVER) & (roles["leavers_over_target"] > 0)].reset_index(drop=True)
 
     def role_rows(self) -> pd.DataFrame:
-        """The month's rows by role (codes) with ``leavers_over_target``."""
+        """The month's rows by role (codes) with ``leavers_over_target``, most leavers beyond the target first."""
         roles = self.rows[self.rows["dimension"] == "role"].copy()
         roles["leavers_over_target"] = roles["leavers_12m"] - roles["target"] * roles["headcount_avg_12m"]
-        return roles.reset_index(drop=True)
+        return roles.sort_values(["leavers_over_target", "group"], ascending=[False, True]).reset_index(drop=True)
 
     # ----------------------------------------------------------------- tables in the report's language
 
@@ -151,7 +151,7 @@ class TurnoverMonth:
 
     def role_table(self) -> pd.DataFrame:
         """Each role over 12 months against its target, most leavers beyond what the target allows first."""
-        roles = self.role_rows().sort_values(["leavers_over_target", "group"], ascending=[False, True])
+        roles = self.role_rows()
         return pd.DataFrame({
             "staff_role": roles["group"].map(self._word),
             "headcount": roles["headcount"].astype(int),
