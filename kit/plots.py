@@ -280,15 +280,17 @@ def plot_survival(curves: pd.DataFrame, *, group: str | None, ax=None, title: st
                   labels: dict | None = None, lang: str = "en", max_months: float | None = 48,
                   figsize=None) -> Figure:
     """Kaplan–Meier retention curves (step lines) with their confidence bands, one per group."""
+    from kit.i18n import label, t
+
     fig, ax = _axes(ax, figsize=figsize or (9.0, 4.4))
     groups = [None] if group is None else list(dict.fromkeys(curves[group]))
     for i, g in enumerate(groups):
         c = curves if g is None else curves[curves[group] == g]
         c = c.sort_values("tenure_months")
         colour = PALETTE[i % len(PALETTE)]
-        name = "all staff" if g is None else (labels or {}).get(g, str(g))
+        name = label("all_staff", lang) if g is None else (labels or {}).get(g, str(g))
         ax.step(c["tenure_months"], c["retention"], where="post", color=colour, lw=1.8,
-                label=f"{name} (n={int(c['at_risk'].max())})")
+                label=t("turnover.chart.people", lang, name=name, n=int(c["at_risk"].max())))
         ax.fill_between(c["tenure_months"], c["ci_lower"], c["ci_upper"], step="post", color=colour, alpha=0.12)
     ax.axhline(0.5, color=NEUTRAL, lw=0.8, ls=":")
     for m in (3, 6, 12, 24):
@@ -297,41 +299,58 @@ def plot_survival(curves: pd.DataFrame, *, group: str | None, ax=None, title: st
     ax.set_ylim(0, 1.02)
     if max_months:
         ax.set_xlim(0, max_months)
-    ax.set_xlabel("months since hire" if lang != "zh" else "入职月数")
-    ax.set_ylabel("still employed" if lang != "zh" else "仍在职比例")
+    ax.set_xlabel(t("turnover.chart.months_since_hire", lang))
+    ax.set_ylabel(t("turnover.chart.still_employed", lang))
     ax.legend(loc="upper right", fontsize=8)
     if title:
         ax.set_title(title)
     return fig
 
 
-def plot_rate_trend(frame: pd.DataFrame, *, x: str, monthly: str, trailing: str, target_monthly: float | None = None,
-                    target_annual: float | None = None, ax=None, title: str | None = None, lang: str = "en",
+def plot_rate_trend(frame: pd.DataFrame, *, x: str = "period", monthly: str = "rate", trailing: str = "rate_trailing",
+                    target_monthly: float | None = None, target_annual: float | None = None,
+                    target_label: str | None = None, ax=None, title: str | None = None, lang: str = "en",
                     figsize=None) -> Figure:
-    """Monthly rate as bars (left axis) and the trailing-12-month rate as a line (right axis), with targets."""
+    """Monthly rate as bars (left axis) and the trailing-12-month rate as a line (right axis), with targets.
+
+    ``target_label`` names the annual target line (the configured ceiling, e.g. "ceiling for key staff and
+    managers 10 % a year"); the line is also labelled at its right end. Missing rates are left out.
+    """
+    from kit.i18n import t
+
     fig, ax = _axes(ax, figsize=figsize or (9.5, 4.2))
     xs = frame[x]
     if not pd.api.types.is_datetime64_any_dtype(xs):
         xs = pd.PeriodIndex(xs.astype(str), freq="M").to_timestamp()
-    ax.bar(xs, frame[monthly], width=20, color=PALETTE[5], alpha=0.8,
-           label="monthly rate (left)" if lang != "zh" else "月度流失率（左轴）")
-    if target_monthly is not None:
-        ax.axhline(target_monthly, color=PALETTE[5], ls=":", lw=1.2,
-                   label="monthly target" if lang != "zh" else "月度目标")
+    ax.bar(xs, frame[monthly], width=20, color=PALETTE[5], alpha=0.8, label=t("turnover.chart.monthly", lang))
+    if target_monthly is not None and np.isfinite(target_monthly):
+        ax.axhline(target_monthly, color=PALETTE[5], ls=":", lw=1.2, label=t("turnover.chart.monthly_target", lang))
     percent_axis(ax)
     ax2 = ax.twinx()
     ax2.plot(xs, frame[trailing], color=PALETTE[0], lw=2.2, marker="o", markersize=3,
-             label="trailing 12 months (right)" if lang != "zh" else "滚动12个月（右轴）")
-    if target_annual is not None:
-        ax2.axhline(target_annual, color=TARGET_COLOUR, ls="--", lw=1.4,
-                    label="annual target" if lang != "zh" else "年度目标")
+             label=t("turnover.chart.trailing", lang))
+    has_target = target_annual is not None and np.isfinite(target_annual)
+    if has_target:
+        ax2.axhline(target_annual, color=TARGET_COLOUR, ls="--", lw=1.6,
+                    label=target_label or t("turnover.chart.annual_target", lang))
+        ax2.annotate(f"{target_annual:.0%}", xy=(1.0, target_annual), xycoords=("axes fraction", "data"),
+                     xytext=(-2, 3), textcoords="offset points", ha="right", va="bottom", color=TARGET_COLOUR,
+                     fontsize=9, fontweight="bold")
     percent_axis(ax2)
-    ax2.set_ylim(0, max(float(np.nanmax(frame[trailing].to_numpy(dtype=float))) if len(frame) else 0,
-                        target_annual or 0) * 1.25 + 1e-9)
-    ax.set_ylim(0, max(float(np.nanmax(frame[monthly].to_numpy(dtype=float))) if len(frame) else 0,
-                       target_monthly or 0) * 1.6 + 1e-9)
+
+    def top(values: pd.Series, floor: float) -> float:
+        v = values.to_numpy(dtype=float)
+        return max(float(np.nanmax(v)) if np.isfinite(v).any() else 0.0, floor)
+
+    ax2.set_ylim(0, top(frame[trailing], target_annual if has_target else 0.0) * 1.25 + 1e-9)
+    floor = target_monthly if target_monthly is not None and np.isfinite(target_monthly) else 0.0
+    ax.set_ylim(0, top(frame[monthly], floor) * 1.6 + 1e-9)
     ax2.spines["right"].set_visible(True)
     ax2.grid(False)
+    # two scales: say on each axis which one it is (the target line belongs to the right-hand, 12-month scale)
+    ax.set_ylabel(t("turnover.chart.monthly_axis", lang), color=NEUTRAL)
+    ax2.set_ylabel(t("turnover.chart.trailing_axis", lang), color=PALETTE[0])
+    ax2.tick_params(axis="y", colors=PALETTE[0])
     _month_axis(ax)
     lines = ax.get_legend_handles_labels()
     lines2 = ax2.get_legend_handles_labels()

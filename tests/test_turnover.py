@@ -763,3 +763,272 @@ def test_headline_table_by_hand_and_an_empty_store_is_shown():
     assert everyone["rate_month"] == pytest.approx(1 / 3)
     empty = table[(table["dimension"] == "store_id") & (table["group"] == "S2")]
     assert len(empty) == 1 and empty["headcount"].iloc[0] == 0 and pd.isna(empty["rate_month"].iloc[0])
+
+
+# --------------------------------------------------------------------------- the report's pieces (TurnoverMonth …)
+
+
+def test_role_groups_follow_the_targets_of_dealer_yml():
+    settings = t.TurnoverSettings.defaults()
+    groups = t.label_staff_group(STORE, settings).set_index("staff_id")
+    # sales consultants have a target of their own; a showroom manager is a key role; finance is "other staff"
+    assert groups.loc["A", "role_group"] == "sales_consultant" and groups.loc["A", "staff_group"] == "other_staff"
+    assert groups.loc["E", "role_group"] == "key_staff" and groups.loc["E", "staff_group"] == "key_staff"
+    assert groups.loc["G", "role_group"] == "other_staff"
+    assert t.own_target_roles(settings) == ("sales_consultant", "dcc_specialist")
+    # a dealer listing technicians gets them as a group of their own; a listed key role stays key staff
+    custom = t.TurnoverSettings.from_mapping({"annual_targets": {"technician": 0.4, "sales_manager": 0.2}})
+    assert t.own_target_roles(custom) == ("technician",)
+    assert t.role_group_of("technician", custom) == "technician"
+    assert t.role_group_of("sales_manager", custom) == "key_staff"
+    assert t.role_group_of("sales_consultant", custom) == "other_staff"  # no longer listed: default target
+
+
+def test_key_staff_are_held_to_the_configured_ceiling():
+    # the sales manager's own listed target (20 %) does not loosen the key-staff line (10 %)
+    settings = t.TurnoverSettings.from_mapping({"annual_targets": {"sales_manager": 0.2}, "key_staff_target": 0.1})
+    staff = roster([("M", "sales", "sales_manager", "2022-01-01", "2024-02-10", "voluntary"),
+                    ("N", "sales", "sales_manager", "2022-01-01", None, None)])
+    for by in ("staff_group", "role_group"):
+        monthly, trailing = t.rates_by(staff, "2024-03", settings, by=by)
+        row = trailing[(trailing["period"] == "2024-03") & (trailing[by] == "key_staff")].iloc[0]
+        assert row["target_annual"] == pytest.approx(0.1)
+        # 1 leaver; average headcount (2 × 10 + (2 + 1) / 2 + 1) / 12 = 22.5 / 12 -> rate 12 / 22.5
+        assert row["rate_trailing"] == pytest.approx(12 / 22.5) and row["status"] == "alert"
+    by_role = t.rates_by(staff, "2024-03", settings, by="role")[1]
+    assert by_role.loc[by_role["period"] == "2024-03", "target_annual"].iloc[0] == pytest.approx(0.2)
+
+
+@pytest.fixture(scope="module")
+def march():
+    """The hand-made store's March 2024, default settings (sales consultants 60 %, key staff 10 %, others 30 %)."""
+    return t.turnover_month(STORE, "2024-03", t.TurnoverSettings.defaults(), lang="en")
+
+
+def test_the_month_by_hand(march):
+    # Leavers April 2023 – March 2024: G (Dec), B and D (Jan), E (Feb) = 4. Monthly average headcounts
+    # Apr–Mar: 2, 2, 2.5, 3, 3, 3.5, 4, 4, 3.5, 3, 2.5, 2.5 (sum 35.5) -> rate 4 ÷ (35.5 / 12)
+    n = march.numbers
+    assert n.turnover_12m == pytest.approx(4 / (35.5 / 12)) and n.leavers_12m == 4
+    assert n.target_12m == pytest.approx(0.6)  # March's staff are all sales consultants
+    assert n.status == "alert"
+    # key staff = E alone: 1 leaver; headcount 1 for Apr–Jan (10 months), 0.5 in Feb, 0 in Mar -> 10.5 / 12
+    assert n.key_staff_12m == pytest.approx(1 / (10.5 / 12)) and n.key_staff_ceiling == 0.1
+    assert (n.key_staff_leavers_12m, n.key_staff_headcount) == (1, 0)
+    assert (n.leavers_month, n.hires_month, n.headcount) == (0, 1, 3)  # B2 joined; A, C, B2 employed
+    # cost: 2 consultants × 42,000 + a showroom manager 95,000 + finance (default) 18,000
+    assert n.cost_12m == 2 * 42_000 + 95_000 + 18_000 and n.cost_month == 0
+
+
+def test_every_place_shows_the_same_numbers(march):
+    n = march.numbers
+    glance = march.glance_table()
+    assert glance.loc[0, "turnover_group"] == "All staff"
+    assert glance.loc[0, "turnover_12m_rate"] == n.turnover_12m and glance.loc[0, "annual_target_rate"] == n.target_12m
+    key = glance[glance["turnover_group"] == "Key staff and managers"].iloc[0]
+    assert key["turnover_12m_rate"] == n.key_staff_12m and key["annual_target_rate"] == n.key_staff_ceiling
+    totals = march.role_totals()
+    assert totals["turnover_12m_rate"] == n.turnover_12m and totals["annual_target_rate"] == n.target_12m
+    assert march.role_table()["leavers_12m"].sum() == n.leavers_12m
+    assert march.cost_table()["total_cny"].sum() == n.cost_12m
+    everyone, key_chart = march.chart("all_staff"), march.chart("key_staff")
+    assert everyone["frame"]["rate_trailing"].iloc[-1] == n.turnover_12m
+    assert key_chart["frame"]["rate_trailing"].iloc[-1] == n.key_staff_12m
+    assert key_chart["target_annual"] == 0.1 and key_chart["target_monthly"] == pytest.approx(0.1 / 12)
+    assert key_chart["target_label"] == "ceiling for key staff and managers 10% a year"
+    assert len(everyone["frame"]) == 24 and everyone["frame"]["period"].iloc[-1] == "2024-03"
+
+
+def test_roles_beyond_their_target_by_hand(march):
+    # 12-month average headcounts: consultants 16.5 / 12, the showroom manager 10.5 / 12, finance 8.5 / 12
+    roles = march.role_table().set_index("staff_role")
+    assert roles.loc["Sales consultant", "turnover_12m_rate"] == pytest.approx(2 / (16.5 / 12))
+    assert roles.loc["Sales consultant", "leavers_over_target"] == pytest.approx(2 - 0.6 * 16.5 / 12)   # 1.175
+    assert roles.loc["Showroom manager", "leavers_over_target"] == pytest.approx(1 - 0.1 * 10.5 / 12)   # 0.9125
+    assert roles.loc["Finance specialist", "leavers_over_target"] == pytest.approx(1 - 0.3 * 8.5 / 12)  # 0.7875
+    assert list(roles.index) == ["Sales consultant", "Showroom manager", "Finance specialist"]  # most beyond first
+    assert list(march.roles_over_target()["group"]) == ["sales_consultant", "showroom_manager", "finance_specialist"]
+
+
+def test_advice_sentences_by_hand(march):
+    en = [a.text("en") for a in t.what_to_do(march)]
+    assert en == [
+        "Turnover over the last 12 months is 135.2%, above the 60.0% target for this role mix: 4 people left, "
+        "0 of them this month.",
+        "Sales consultant: 2 left in 12 months (145% against a 60% target), about 1 more than the target allows; "
+        "find out why before the next one goes. Also above target: Showroom manager 114% (target 10%), "
+        "Finance specialist 141% (target 30%).",
+        "Key staff and managers: 1 left in 12 months (114%, 0 in post now), over the 10% a year line; each loss at "
+        "this level unsettles a team, so talk to the remaining managers this month.",
+        # the showroom manager cost most: 1 × 95,000 against 2 × 42,000 for the consultants
+        "Turnover cost about ¥197,000 over 12 months; Showroom manager: ¥95,000 of it (1 × ¥95,000 per leaver).",
+    ]
+    zh_month = t.turnover_month(STORE, "2024-03", t.TurnoverSettings.defaults(), lang="zh")
+    zh = [a.text("zh") for a in t.what_to_do(zh_month)]
+    assert zh[0] == "近12个月流失率为 135.2%，高于按岗位结构计算的目标 60.0%：共有 4 人离职，其中本月 0 人。"
+    assert zh[3] == "近12个月流失成本约 ¥197,000，其中展厅经理占 ¥95,000（1 人 × 每人 ¥95,000）。"
+
+
+def test_advice_when_all_is_well():
+    staff = roster([("A", "sales", "sales_consultant", "2022-01-01", None, None),
+                    ("M", "sales", "sales_manager", "2022-01-01", None, None)])
+    month = t.turnover_month(staff, "2024-03", lang="en")
+    advice = t.what_to_do(month, new_hires=t.recent_new_hire_loss(staff, as_of="2024-03"))
+    # nobody left: no role sentence beyond "all within", no cost; nobody hired in the year: no new-hire sentence
+    assert [a.key for a in advice] == ["turnover.advice.overall_within", "turnover.advice.roles_within",
+                                      "turnover.advice.key_within"]
+    assert advice[2].text("en") == ("Key staff and managers: 0 left in 12 months (0%, 1 in post now), within the "
+                                    "10% a year line.")
+
+
+def test_new_hire_loss_of_the_last_12_months():
+    # to March 2024: A, B, C observed 90 days (C: 1 Jan + 89 days = 30 Mar); D and B2 not yet; nobody observed left
+    march = t.recent_new_hire_loss(STORE, as_of="2024-03")
+    assert (march.hires, march.observed, march.left, march.rate) == (5, 3, 0, 0.0)
+    # to April: D's 90 days are over (10 Jan + 89 days = 8 Apr) and D left on day 16 -> 1 of 4
+    april = t.recent_new_hire_loss(STORE, as_of="2024-04")
+    assert (april.observed, april.left, april.rate) == (4, 1, 0.25)
+    advice = t.what_to_do(t.turnover_month(STORE, "2024-04", lang="en"), new_hires=april)
+    sentence = [a for a in advice if a.key == "turnover.advice.new_hires"][0]
+    assert sentence.text("en").startswith("New hires: 1 of the 4 people hired in the 12 months to 2024-04 who have "
+                                          "been here 90 days left within 90 days (25%)")
+    table = t.new_hire_table(STORE, as_of="2024-03", lang="zh")
+    assert list(table["hire_cohort"]) == ["2023年第1季度", "2023年第2季度", "2023年第3季度", "2024年第1季度"]
+    # Q1 2024 (C, D, B2): only C has had 90 days, and stayed; nobody has had a year yet
+    last = table.iloc[-1]
+    assert (last["cohort_hires"], last["observed_90d"], last["loss_90d_rate"], last["observed_365d"]) == (3, 1, 0, 0)
+    assert np.isnan(last["loss_365d_rate"])
+
+
+def test_the_most_shared_reason_is_counted_once_per_person():
+    from kit.turnover.advice import common_reason
+
+    codes = pd.Series([("tenure_months", "gate_misses_last_6_months"), ("gate_misses_last_6_months",),
+                       ("tenure_months",), ()])
+    assert common_reason(codes, "en") == ("short tenure", 2)  # a tie goes to the first met
+    assert common_reason(pd.Series([("gate_misses_last_6_months",)] * 2), "zh") == ("未达销量门槛", 2)
+    assert common_reason(pd.Series([(), ()]), "en") == (None, 0)
+
+
+def test_too_little_history_gives_the_sentence_to_show_instead():
+    empty_kpi = pd.DataFrame(columns=["month", "staff_id", "metric", "actual", "target"])
+    # as of March 2024 the list would learn from 2023-03 (G, E employed) and 2023-09 (A, B, E, G) with 3 leavers
+    risk = t.risk_list(STORE, empty_kpi, as_of="2024-03", lang="en")
+    assert risk.note == ("No at-risk list this month: only 3 people left in the 6 staff-months the list can learn "
+                         "from (2023-03 to 2023-09); it needs at least 10.")
+    assert risk.table.empty and list(risk.table.columns)[0] == "staff_member" and risk.at_risk.empty
+    zh = t.risk_list(STORE, empty_kpi, as_of="2024-03", lang="zh")
+    assert zh.note.startswith("本月无离职风险名单：可供学习的6个员工月（2023-03至2023-09）中只有3人离职")
+    early = t.risk_list(STORE, empty_kpi, as_of="2023-04", lang="en")
+    assert early.note == ("No at-risk list this month: there is not yet a month with 6 months of KPI history whose "
+                          "6-month outcome is known.")
+    # the Cox summary: leaving the month after a month end happens 3 times (G, B, E; D came and went in January)
+    drivers = t.driver_summary(STORE, empty_kpi, as_of="2024-03", lang="en")
+    assert drivers.table.empty and drivers.note == ("No summary of what goes with leaving this month: only 3 people "
+                                                    "left in the months it can learn from; it needs at least 5.")
+    # the advice leaves the at-risk sentence out
+    assert not [a for a in t.what_to_do(t.turnover_month(STORE, "2024-03"), risk) if "risk" in a.key]
+    with pytest.raises(InsufficientDataError):  # still an InsufficientDataError for callers that catch that
+        t.fit_attrition_model(STORE, empty_kpi, as_of="2024-03")
+
+
+def test_retention_by_role_group_in_words():
+    result = t.retention(STORE, as_of="2024-03", lang="zh")
+    table = result.table.set_index("retention_group")
+    assert set(table.index) == {"销售顾问", "关键岗位与管理人员", "其他员工"}
+    assert (table.loc["销售顾问", "people"], table.loc["销售顾问", "people_left"]) == (5, 2)
+    assert result.names == {"key_staff": "关键岗位与管理人员", "other_staff": "其他员工", "sales_consultant": "销售顾问"}
+    assert list(result.cohorts["hire_year"]) == ["2023", "2024"]
+
+
+def test_unknown_codes_are_the_dealers_words():
+    staff = roster([("A", "sales", "shuttle_driver", "2022-01-01", "2024-01-05", "voluntary"),
+                    ("B", "sales", "sales_consultant", "2022-01-01", None, None)])
+    staff["store_id"] = "HZ-West"
+    month = t.turnover_month(staff, "2024-03", lang="zh")
+    assert "HZ-West" in set(month.glance_table()["turnover_group"])
+    assert "shuttle_driver" in set(month.role_table()["staff_role"])
+    assert _reason_text("commute_km", 30.0, 10.0, "zh", 0.6) == "commute km：30（高于常见值10）"
+
+
+def test_every_turnover_sentence_exists_in_both_languages_and_the_chinese_has_no_english():
+    import re
+    import string
+    import sys
+    from pathlib import Path
+
+    from kit import i18n
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import reportscan
+
+    root = Path(t.__file__).parent
+    used = set()
+    for path in [*root.glob("*.py"), root.parents[0] / "plots.py"]:
+        used |= set(re.findall(r'"(turnover\.[a-z_.0-9]+)"', path.read_text(encoding="utf-8")))
+    used = {k for k in used if not k.endswith(".")}
+    assert used and not sorted(k for k in used if k not in i18n.catalog()["text"])
+    import yaml
+
+    own = yaml.safe_load((root.parents[0] / "catalog" / "turnover.yml").read_text(encoding="utf-8"))
+    for key, entry in [*own["labels"].items(), *own["text"].items()]:
+        names = {f for _, f, _, _ in string.Formatter().parse(entry["zh"]) if f}
+        assert names == {f for _, f, _, _ in string.Formatter().parse(entry["en"]) if f} or key.startswith(
+            "turnover.reason.gate"), key
+        filled = entry["zh"].format(**{f: 1 for f in names})
+        assert not reportscan.english_words(filled, ["dealer.yml"]), (key, filled)
+        assert not reportscan.identifiers(filled), (key, filled)
+
+
+def test_trend_chart_draws_the_ceiling_labelled_in_the_reports_language(march):
+    from kit import plots
+
+    chart = t.turnover_month(STORE, "2024-03", lang="zh").chart("key_staff")
+    fig = plots.plot_rate_trend(**chart, lang="zh")
+    right = fig.axes[1]
+    ceiling = [line for line in right.get_lines() if line.get_linestyle() == "--"]
+    assert len(ceiling) == 1 and list(ceiling[0].get_ydata()) == [0.1, 0.1]
+    assert ceiling[0].get_label() == "关键岗位与管理人员年流失上限 10%"
+    assert [a.get_text() for a in right.texts] == ["10%"]  # the line's value at its right end
+    legend = [x.get_text() for x in fig.axes[0].get_legend().get_texts()]
+    assert legend == ["月度目标", "月度流失率（左轴）", "近12个月滚动（右轴）", "关键岗位与管理人员年流失上限 10%"]
+    assert fig.axes[0].get_title() == "关键岗位与管理人员：截至2024-03的24个月流失率"
+    # a group nobody ever belonged to still draws (empty), and a missing target draws no line
+    empty = plots.plot_rate_trend(march.trend("dcc_specialist"), target_annual=float("nan"), lang="en")
+    assert not [line for line in empty.axes[1].get_lines() if line.get_linestyle() == "--"]
+
+
+def test_cost_if_a_role_turned_over_at_another_rate(march):
+    # consultants at their 60 % target: 0.6 × 16.5 / 12 = 0.825 leavers instead of 2, × ¥42,000 each
+    table = t.cost_if(march, {"sales_consultant": 0.6}).set_index("staff_role")
+    row = table.loc["Sales consultant"]
+    assert row["whatif_leavers"] == pytest.approx(0.825) and row["whatif_cost_cny"] == pytest.approx(0.825 * 42_000)
+    assert row["saving_cny"] == pytest.approx(84_000 - 34_650) and row["total_cny"] == 84_000
+    # roles not asked about keep their year; the actual costs add up to the report's cost
+    assert table.loc["Showroom manager", "saving_cny"] == 0 and table["total_cny"].sum() == march.numbers.cost_12m
+    assert list(table.index)[0] == "Sales consultant"  # most saved first
+    with pytest.raises(ConfigError, match="no staff in the 12 months for role"):
+        t.cost_if(march, {"technician": 0.3})
+    with pytest.raises(ConfigError, match="fractions ≥ 0"):
+        t.cost_if(march, {"sales_consultant": -0.1})
+
+
+def test_cost_whatif_widget_shows_the_function_and_follows_its_sliders(march):
+    pytest.importorskip("ipywidgets")
+    from kit.explore import turnover as explore
+
+    shown = []
+
+    class Report:  # what the widget uses of kit.notebook.Report
+        lang = "en"
+
+        def table(self, frame, **kwargs):
+            shown.append(frame)
+            return frame
+
+    box = explore.cost_whatif(Report(), march)
+    sliders = box.children[:-1]
+    assert [s.description for s in sliders] == ["Sales consultant", "Showroom manager", "Finance specialist"]
+    assert sliders[0].value == pytest.approx(2 / (16.5 / 12), abs=0.005)  # starts at the actual rate
+    sliders[0].value = 0.6
+    assert shown[-1].set_index("staff_role").loc["Sales consultant", "whatif_leavers"] == pytest.approx(0.825)

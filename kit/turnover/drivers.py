@@ -2,38 +2,42 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from kit.exceptions import ConfigError, DataContractError, InsufficientDataError
+from kit.i18n import t
 from kit.turnover.attrition import attrition_xy, build_training_set, training_as_of_months, with_kpi_history
-from kit.turnover.inputs import DAYS_PER_MONTH, check_kpi, check_lang, check_staff, month_end
+from kit.turnover.inputs import (DAYS_PER_MONTH, TooLittleHistory, check_kpi, check_lang, check_staff, month_end,
+                                 to_period)
+from kit.turnover.reasons import feature_name
 from kit.turnover.settings import TurnoverSettings
 
-#: covariate -> (scale applied before fitting, English label, Chinese label)
-_COX_TERMS: dict[str, tuple[float, str, str]] = {
-    "tenure_months": (1 / 12, "tenure (per year)", "司龄（每增加1年）"),
-    "tenure_under_6_months": (1.0, "tenure under 6 months (yes vs no)", "入职不满6个月（是 vs 否）"),
-    "achievement_last_3_months": (10.0, "KPI achievement, last 3 months (per 10 pp)",
-                                  "近3个月KPI达成率（每10个百分点）"),
-    "achievement_change": (10.0, "change in KPI achievement, last 3 vs previous 3 months (per 10 pp)",
-                           "KPI达成率变化（近3个月对比前3个月，每10个百分点）"),
-    "gate_misses_last_6_months": (1.0, "months below the volume gate in the last 6 (per month)",
-                                  "近6个月未达销量门槛的月数（每1个月）"),
-    "manager_left_last_3_months": (1.0, "manager left in the last 3 months (yes vs no)",
-                                   "近3个月直属上级离职（是 vs 否）"),
-    "no_kpi_data": (1.0, "no KPI data (yes vs no)", "无KPI数据（是 vs 否）"),
-    "weekend_shifts_per_month": (1.0, "weekend shifts a month (per shift)", "每月周末班次（每1次）"),
-    "base_pay_cny": (1 / 1000, "base pay (per 1,000 CNY)", "底薪（每1000元）"),
-    "training_hours": (1 / 10, "training hours (per 10 hours)", "培训时长（每10小时）"),
+#: Leavers the Cox model needs.
+MIN_EVENTS = 5
+#: covariate -> scale applied before fitting (readable units); the names are ``turnover.driver.<covariate>``
+_COX_SCALES: dict[str, float] = {
+    "tenure_months": 1 / 12, "tenure_under_6_months": 1.0, "achievement_last_3_months": 10.0,
+    "achievement_change": 10.0, "gate_misses_last_6_months": 1.0, "manager_left_last_3_months": 1.0,
+    "no_kpi_data": 1.0, "weekend_shifts_per_month": 1.0, "base_pay_cny": 1 / 1000, "training_hours": 1 / 10,
 }
+
+
+def _driver_name(column: str, lang: str) -> tuple[float, str]:
+    """Scale and display name of a covariate: known ones from the catalog, a dealer's own column by its words."""
+    if column in _COX_SCALES:
+        return _COX_SCALES[column], t(f"turnover.driver.{column}", lang)
+    if column.endswith("_cny"):
+        return 1 / 1000, t("turnover.driver.per_1000_cny", lang, name=feature_name(column[:-4], lang))
+    return 1.0, t("turnover.driver.per_unit", lang, name=feature_name(column, lang))
 
 
 def _cox_design(training: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, dict[str, str]]:
     X, _ = attrition_xy(training)
     design = pd.DataFrame(index=training.index)
     labels: dict[str, str] = {}
-    zh = lang == "zh"
     numeric = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c]) and not pd.api.types.is_bool_dtype(X[c])]
     if "achievement_last_3_months" in X.columns and X["achievement_last_3_months"].isna().any() and (
             "role" not in X.columns
@@ -41,22 +45,19 @@ def _cox_design(training: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, dict[s
         # an indicator for the rows without KPI data, unless it only repeats the role: the model is stratified by
         # role, so such an indicator would be constant within every stratum and could not be estimated
         design["no_kpi_data"] = X["achievement_last_3_months"].isna().astype(float)
-        labels["no_kpi_data"] = _COX_TERMS["no_kpi_data"][2 if zh else 1]
+        labels["no_kpi_data"] = _driver_name("no_kpi_data", lang)[1]
     for col in numeric:
         values = X[col].astype(float)
         values = values.fillna(values.median() if values.notna().any() else 0.0)
-        scale, en, cn = _COX_TERMS.get(col, (1.0, f"{col.replace('_', ' ')} (per unit)", f"{col}（每单位）"))
-        if col.endswith("_cny") and col not in _COX_TERMS:
-            scale, en, cn = 1 / 1000, f"{col[:-4].replace('_', ' ')} (per 1,000 CNY)", f"{col}（每1000元）"
+        scale, labels[col] = _driver_name(col, lang)
         design[col] = values * scale
-        labels[col] = cn if zh else en
     if "store_id" in X.columns:
         stores = X["store_id"].astype(str)
         base = stores.value_counts().index[0]
         for level in sorted(stores.unique()):
             if level != base:
                 design[f"store_id={level}"] = (stores == level).astype(float)
-                labels[f"store_id={level}"] = f"门店：{level}（对比{base}）" if zh else f"store: {level} (vs {base})"
+                labels[f"store_id={level}"] = t("turnover.driver.store", lang, store=level, base=base)
     keep = [c for c in design.columns if design[c].nunique() > 1]
     return design[keep], {k: labels[k] for k in keep}
 
@@ -76,8 +77,8 @@ def driver_training_set(
 
     Raises
     ------
-    InsufficientDataError
-        No month qualifies.
+    TooLittleHistory
+        No month qualifies (an :class:`~kit.exceptions.InsufficientDataError` with the sentence to show).
     """
     settings = settings or TurnoverSettings()
     if isinstance(span_months, bool) or not isinstance(span_months, (int, np.integer)) or span_months < 1:
@@ -86,11 +87,16 @@ def driver_training_set(
     kpi_frame = check_kpi(kpi)
     months = with_kpi_history(training_as_of_months(as_of, horizon_months=1, span_months=span_months,
                                                      step_months=1), kpi_frame)
+    no_history = TooLittleHistory(f"driver summary: no month with 6 months of KPI history before {as_of}.",
+                                  key="turnover.drivers.no_history")
     if len(months) == 0:
-        raise InsufficientDataError(f"driver summary: no month with 6 months of KPI history before {as_of}.")
-    return build_training_set(frame, kpi_frame, as_of_months=months, horizon_months=1,
-                              bonus_gate=settings.bonus_gate, volume_metric=settings.volume_metric,
-                              observed_until=month_end(as_of))
+        raise no_history
+    try:
+        return build_training_set(frame, kpi_frame, as_of_months=months, horizon_months=1,
+                                  bonus_gate=settings.bonus_gate, volume_metric=settings.volume_metric,
+                                  observed_until=month_end(as_of))
+    except InsufficientDataError:
+        raise no_history from None
 
 
 def _counting_process(training: pd.DataFrame) -> pd.DataFrame:
@@ -173,8 +179,9 @@ def attrition_drivers(
         raise DataContractError("training: a staff_id appears twice in one as-of month; pass one roster's rows.")
     intervals = _counting_process(training)
     events = int(intervals["_event"].sum())
-    if events < 5:
-        raise InsufficientDataError(f"training: only {events} leavers; a Cox model needs at least 5.")
+    if events < MIN_EVENTS:
+        raise TooLittleHistory(f"training: only {events} leavers; a Cox model needs at least {MIN_EVENTS}.",
+                               key="turnover.drivers.few_leavers", leavers=events)
     design, labels = _cox_design(training, lang)
     data = design.join(intervals).assign(_id=training["staff_id"].astype(str))
     strata = None
@@ -194,7 +201,40 @@ def attrition_drivers(
         "ci_upper": summary[upper_col].to_numpy(float),
         "p_value": summary["p"].to_numpy(float),
     })
-    words = {"en": ("raises risk", "lowers risk", "unclear"),
-             "zh": ("提高离职风险", "降低离职风险", "不明确")}[lang]
+    words = [t(f"turnover.effect.{w}", lang) for w in ("raises", "lowers", "unclear")]
     out["effect"] = np.select([out["ci_lower"] > 1, out["ci_upper"] < 1], words[:2], default=words[2])
     return out.sort_values("p_value", kind="stable").reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class DriverSummary:
+    """What goes with leaving, as the analyst appendix shows it (:func:`driver_summary`).
+
+    ``table`` is :func:`attrition_drivers` in the report's language (``driver_name``, ``hazard_ratio``,
+    ``hazard_low``, ``hazard_high``, ``p_value``, ``driver_effect``), empty when ``note`` says why there is none;
+    ``drivers`` the same rows with codes (``covariate``).
+    """
+
+    table: pd.DataFrame
+    drivers: pd.DataFrame
+    note: str | None
+    caption: str
+
+
+def driver_summary(staff: pd.DataFrame, kpi: pd.DataFrame, *, as_of: object,
+                   settings: TurnoverSettings | None = None, span_months: int = 36,
+                   lang: str = "en") -> DriverSummary:
+    """:func:`driver_training_set` and :func:`attrition_drivers` for the report: with too little history the
+    result holds the sentence to show instead (``note``) and an empty table."""
+    check_lang(lang)
+    caption = t("turnover.drivers.caption", lang, months=span_months)
+    columns = ["driver_name", "hazard_ratio", "hazard_low", "hazard_high", "p_value", "driver_effect"]
+    try:
+        drivers = attrition_drivers(driver_training_set(staff, kpi, as_of=str(to_period(as_of, "M")),
+                                                        settings=settings, span_months=span_months), lang=lang)
+    except TooLittleHistory as why:
+        return DriverSummary(table=pd.DataFrame(columns=columns), drivers=pd.DataFrame(),
+                             note=t(why.key, lang, **why.fields), caption=caption)
+    table = drivers.rename(columns={"driver": "driver_name", "ci_lower": "hazard_low", "ci_upper": "hazard_high",
+                                    "effect": "driver_effect"})[columns]
+    return DriverSummary(table=table, drivers=drivers, note=None, caption=caption)

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 
 from kit import schemas
+from kit.i18n import has, label
 from kit.checks import Problems, read_dates, require_columns, row_problem
-from kit.exceptions import ConfigError, DataContractError
+from kit.exceptions import ConfigError, DataContractError, InsufficientDataError
 from kit.kpi.table import check_kpi_table
 from kit.turnover.settings import FORMULAS
 
@@ -26,6 +27,16 @@ UNASSIGNED = "unassigned"
 FREQS = {"M": "M", "ME": "M", "MS": "M", "Q": "Q", "QE": "Q", "QS": "Q", "Y": "Y", "A": "Y", "YE": "Y",
           "YS": "Y"}
 PERIODS_PER_YEAR = {"M": 12, "Q": 4, "Y": 1}
+
+
+class TooLittleHistory(InsufficientDataError):
+    """Too little history for an analysis; ``key`` and ``fields`` are the sentence a report shows instead
+    (``kit/catalog/turnover.yml``), the message is for the log."""
+
+    def __init__(self, message: str, *, key: str, **fields: object):
+        super().__init__(message)
+        self.key = key
+        self.fields = fields
 
 
 def check_staff(staff: pd.DataFrame, *, where: str = "staff", columns: Iterable[str] = ()) -> pd.DataFrame:
@@ -178,6 +189,12 @@ def as_of_date(as_of: object) -> pd.Timestamp:
         return pd.Timestamp(as_of).normalize()
     except (ValueError, TypeError):
         raise ConfigError(f"as_of: expected a month such as 2026-10 or a date; got {as_of!r}.") from None
+
+
+def word(code: object, lang: str) -> str:
+    """A code's display name in ``lang``; a value the catalog does not know (a store id, a dealer's own role or
+    department) is the dealer's own word and is shown as it is."""
+    return label(code, lang) if has(code) else str(code)
 
 
 def check_lang(lang: str) -> None:

@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kit.i18n import label
+from kit.i18n import catalog, has, label, t
+from kit.turnover.inputs import word
 
 
 def _finite(value: object) -> float:
@@ -28,9 +29,12 @@ def _reason_text(feature: str, value: object, reference: object, lang: str, bonu
     None when the value is not on the risky side for a feature whose direction is known (docs/DOMAIN.md §4: short
     tenure, low or falling KPI achievement, missed gates, a manager who left, many weekend shifts, low base pay,
     little training) or when KPI data is missing: a model may lean on such a value, but "tenure of 53 months" or
-    "KPI achievement rising" is no reason a manager can act on, so it is not shown as one.
+    "KPI achievement rising" is no reason a manager can act on, so it is not shown as one. The words come from the
+    display catalog (``turnover.reason.*``).
     """
-    zh = lang == "zh"
+    def say(key: str, **fields: object) -> str:
+        return t(f"turnover.reason.{key}", lang, **fields)
+
     v, ref = _finite(value), _finite(reference)
     below = np.isfinite(v) and np.isfinite(ref) and v < ref
     above = np.isfinite(v) and np.isfinite(ref) and v > ref
@@ -39,47 +43,42 @@ def _reason_text(feature: str, value: object, reference: object, lang: str, bonu
     if feature == "tenure_months" and np.isfinite(v):
         months = int(v)  # completed months
         if months < 1:
-            return "入职不满1个月" if zh else "short tenure (under 1 month)"
+            return say("tenure_under_1")
         if below or months < 6:
-            return f"入职仅{months}个月" if zh else f"short tenure ({months} month{'s' if months != 1 else ''})"
+            return say("tenure_one") if months == 1 else say("tenure", months=months)
         return None
     if feature == "achievement_change" and np.isfinite(v):
         pp = v * 100
-        if round(pp) < 0:
-            return f"KPI达成率下滑（{pp:.0f}个百分点）" if zh else f"KPI achievement falling ({pp:.0f} pp)"
-        return None
+        return say("achievement_falling", pp=pp) if round(pp) < 0 else None
     if feature == "achievement_last_3_months":
-        if below or v < 1:
-            return (f"近3个月KPI达成率偏低（{v:.0%}）" if zh
-                    else f"low KPI achievement ({v:.0%} over the last 3 months)")
-        return None
+        return say("achievement_low", value=v) if below or v < 1 else None
     if feature == "gate_misses_last_6_months":
         n = int(round(v))
-        if n < 1:
-            return None
-        if zh:
-            return f"近6个月有{n}个月销量未达{bonus_gate:.0%}门槛"
-        return f"missed the {bonus_gate * 100:.0f} % volume gate {n} of the last 6 months"
+        return say("gate_misses", gate=bonus_gate, pct=bonus_gate * 100, n=n) if n >= 1 else None
     if feature == "manager_left_last_3_months":
-        return ("直属上级近期离职" if zh else "manager left recently") if v == 1 else None
+        return say("manager_left") if v == 1 else None
     if feature == "role":
-        return f"岗位：{label(value, lang)}" if zh else f"role: {label(value, lang)}"
+        return say("role", role=word(value, lang))
     if feature == "department":
-        return f"部门：{label(value, lang)}" if zh else f"department: {label(value, lang)}"
+        return say("department", department=word(value, lang))
     if feature == "store_id":
-        return f"门店{value}" if zh else f"store {value}"
+        return say("store", store=value)
     if feature == "weekend_shifts_per_month" and np.isfinite(v):
-        return (f"周末排班多（每月{v:.0f}次）" if zh else f"many weekend shifts ({v:.0f} a month)") if above else None
+        return say("weekend_shifts", n=v) if above else None
     if feature == "base_pay_cny" and np.isfinite(v):
-        return (f"底薪偏低（{v:,.0f}元）" if zh else f"low base pay ({v:,.0f} CNY)") if below else None
+        return say("base_pay", pay=v) if below else None
     if feature == "training_hours" and np.isfinite(v):
-        return (f"培训时间少（{v:.0f}小时）" if zh else f"little training ({v:.0f} hours)") if below else None
+        return say("training", hours=v) if below else None
+    name = feature_name(feature, lang)
     shown = f"{v:g}" if np.isfinite(v) else str(value)
     if np.isfinite(v) and np.isfinite(ref):
-        word = ("低于" if below else "高于") if zh else ("below" if below else "above")
-        return (f"{feature}：{shown}（{word}常见值{ref:g}）" if zh
-                else f"{feature.replace('_', ' ')} {shown} ({word} the typical {ref:g})")
-    return f"{feature}：{shown}" if zh else f"{feature.replace('_', ' ')}: {shown}"
+        return say("below" if below else "above", name=name, value=shown, typical=f"{ref:g}")
+    return say("value", name=name, value=shown)
+
+
+def feature_name(column: str, lang: str) -> str:
+    """A roster column's display name: its catalog label, else the column's words (a dealer's own column name)."""
+    return label(column, lang) if has(column) else column.replace("_", " ")
 
 
 def _feature_column(feature: str, columns: Sequence[str]) -> str:
@@ -92,19 +91,19 @@ def _feature_column(feature: str, columns: Sequence[str]) -> str:
     return feature
 
 
-def reasons_in_words(model: Any, X: pd.DataFrame, *, top: int, lang: str, bonus_gate: float) -> list[str]:
-    # no value of the person's own raises the score above the typical profile on its own (the typical profile is
-    # the training staff's, not the role's: this must not be read as "usual for the role")
-    none = "无单一突出因素" if lang == "zh" else "no single factor stands out"
+def person_reasons(model: Any, X: pd.DataFrame, *, top: int, lang: str,
+                   bonus_gate: float) -> list[list[tuple[str, str]]]:
+    """Per row of ``X``, up to ``top`` reasons as ``(column, words)``: the features that raise this person's risk
+    most (the model's ``explain``), written out only when they point the risky way (:func:`_reason_text`)."""
     tenure = [c for c in ("tenure_months", "tenure_under_6_months") if c in X.columns]
     groups = [tenure] if len(tenure) == 2 else []   # one fact: occluded apart, each hides the other
     explained = model.explain(X, top=min(max(top * 3, top), X.shape[1]), direction="up", groups=groups)
     explained = explained[explained["contribution"] > 0]
     has_reference = "reference" in explained.columns
-    texts: dict[int, list[str]] = {i: [] for i in range(len(X))}
+    found: dict[int, list[tuple[str, str]]] = {i: [] for i in range(len(X))}
     for row in explained.itertuples(index=False):
         i = int(row.row)
-        if len(texts[i]) >= top:
+        if len(found[i]) >= top:
             continue
         column = _feature_column(str(row.feature), list(X.columns))
         value = X.at[i, column] if column in X.columns else row.value
@@ -114,7 +113,25 @@ def reasons_in_words(model: Any, X: pd.DataFrame, *, top: int, lang: str, bonus_
                 continue  # "6 months or more" is no reason to leave; the tenure column speaks for itself
             column, value, reference = "tenure_months", X.at[i, "tenure_months"], None
         text = _reason_text(column, value, reference, lang, bonus_gate)
-        if text is not None and text not in texts[i]:
-            texts[i].append(text)
-    sep = "；" if lang == "zh" else "; "
-    return [sep.join(texts[i]) if texts[i] else none for i in range(len(X))]
+        if text is not None and text not in (words for _, words in found[i]):
+            found[i].append((column, text))
+    return [found[i] for i in range(len(X))]
+
+
+def reasons_in_words(model: Any, X: pd.DataFrame, *, top: int, lang: str, bonus_gate: float) -> list[str]:
+    """:func:`person_reasons` joined per person; "no single factor stands out" when none applies (no value of the
+    person's own raises the score above the typical profile on its own — the training staff's profile, not the
+    role's, so this must not be read as "usual for the role")."""
+    return [joined(found, lang) for found in person_reasons(model, X, top=top, lang=lang, bonus_gate=bonus_gate)]
+
+
+def joined(found: Sequence[tuple[str, str]], lang: str) -> str:
+    """One person's :func:`person_reasons` as one text (or "no single factor stands out")."""
+    return t("turnover.reason.sep", lang).join(words for _, words in found) if found else t("turnover.reason.none",
+                                                                                             lang)
+
+
+def reason_kind(column: str, lang: str) -> str:
+    """A reason's name without the person's numbers ("short tenure"), for counting reasons across people."""
+    key = f"turnover.reason_kind.{column}"
+    return t(key, lang) if key in catalog()["text"] else feature_name(column, lang)

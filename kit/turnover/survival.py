@@ -1,4 +1,5 @@
-"""Tenure survival: Kaplan–Meier curves (lifelines) with bands, medians, retention points and hire-year cohorts."""
+"""Tenure survival: Kaplan–Meier curves (lifelines) with bands, medians, retention points and hire-year cohorts;
+:func:`retention` by turnover role group for the report."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import numpy as np
 import pandas as pd
 
 from kit.exceptions import InsufficientDataError
-from kit.turnover.inputs import DAYS_PER_MONTH, as_list, as_of_date, check_staff, group_keys
+from kit.turnover.inputs import DAYS_PER_MONTH, as_list, as_of_date, check_lang, check_staff, group_keys, word
+from kit.turnover.settings import TurnoverSettings
+from kit.turnover.targets import label_staff_group
 
 
 @dataclass(frozen=True)
@@ -136,3 +139,58 @@ def tenure_survival(
 
 def _fmt_points(t: float) -> str:
     return str(int(t)) if float(t).is_integer() else str(t).replace(".", "_")
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long people stay, by turnover role group, in the report's language (:func:`retention`).
+
+    Attributes
+    ----------
+    survival : TenureSurvival
+        By ``role_group`` (:func:`kit.turnover.targets.label_staff_group`).
+    names : dict
+        ``role_group`` code -> display name (the chart's legend).
+    table : DataFrame
+        Per group: ``retention_group``, ``people``, ``people_left``, ``still_employed``, ``median_tenure_months``
+        (NaN while more than half are still employed) and ``retention_3m_rate`` … ``retention_24m_rate``.
+    medians : DataFrame
+        Per group: ``retention_group``, ``median_tenure_months`` with its 95 % range ``median_low_months`` /
+        ``median_high_months`` (NaN = not reached) for the analyst appendix.
+    cohorts : DataFrame
+        The same as ``table`` per hiring year (``hire_year``), everyone together, for the analyst appendix.
+    """
+
+    survival: TenureSurvival
+    names: dict
+    table: pd.DataFrame
+    medians: pd.DataFrame
+    cohorts: pd.DataFrame
+
+
+def retention(staff: pd.DataFrame, settings: TurnoverSettings | None = None, *, as_of: object,
+              lang: str = "en") -> Retention:
+    """:func:`tenure_survival` by turnover role group (roles with a target of their own, key staff and
+    managers, other staff), ready for the report in ``lang``."""
+    check_lang(lang)
+    result = tenure_survival(label_staff_group(check_staff(staff), settings), as_of=as_of, by="role_group")
+    names = {g: word(g, lang) for g in result.summary["role_group"]}
+
+    def worded(summary: pd.DataFrame, key: str) -> pd.DataFrame:
+        first = summary[key].map(names) if key == "role_group" else summary[key].astype(str)
+        out = pd.DataFrame({"retention_group" if key == "role_group" else key: first,
+                            "people": summary["staff"].astype(int), "people_left": summary["leavers"].astype(int)})
+        if key == "role_group":
+            out["still_employed"] = summary["still_employed"].astype(int)
+            out["median_tenure_months"] = summary["median_tenure_months"].astype(float)
+        for months in (3, 6, 12, 24):
+            column = f"retention_{months}_months"
+            out[f"retention_{months}m_rate"] = summary[column].astype(float) if column in summary else np.nan
+        return out
+
+    medians = pd.DataFrame({"retention_group": result.summary["role_group"].map(names),
+                            "median_tenure_months": result.summary["median_tenure_months"].astype(float),
+                            "median_low_months": result.summary["median_ci_lower"].astype(float),
+                            "median_high_months": result.summary["median_ci_upper"].astype(float)})
+    return Retention(survival=result, names=names, table=worded(result.summary, "role_group"), medians=medians,
+                     cohorts=worded(result.cohorts, "hire_year"))

@@ -8,21 +8,37 @@ import numpy as np
 import pandas as pd
 
 from kit.exceptions import DataContractError
-from kit.i18n import label
-from kit.turnover.inputs import PERIODS_PER_YEAR, safe_divide, to_period
+from kit.turnover.inputs import PERIODS_PER_YEAR, safe_divide, to_period, word
 from kit.turnover.rates import group_columns, trailing_rates, turnover_rates
 from kit.turnover.settings import TurnoverSettings
 
 
 def label_staff_group(staff: pd.DataFrame, settings: TurnoverSettings | None = None) -> pd.DataFrame:
-    """Copy of ``staff`` with ``staff_group`` = ``"key_staff"`` (a key role) or ``"other_staff"``.
+    """Copy of ``staff`` with ``staff_group`` (``"key_staff"`` for a key role, else ``"other_staff"``) and
+    ``role_group`` (see :func:`role_group_of`).
 
     Use it as ``turnover_rates(label_staff_group(staff, settings), by="staff_group")`` for the key-staff rate.
     """
     settings = settings or TurnoverSettings()
     out = staff.copy()
-    out["staff_group"] = np.where(out["role"].astype(object).isin(settings.key_roles), "key_staff", "other_staff")
+    roles = out["role"].astype(object)
+    out["staff_group"] = np.where(roles.isin(settings.key_roles), "key_staff", "other_staff")
+    out["role_group"] = [role_group_of(r, settings) for r in roles]
     return out
+
+
+def own_target_roles(settings: TurnoverSettings) -> tuple[str, ...]:
+    """Roles with a target of their own that are not key roles (``sales_consultant``, ``dcc_specialist`` by
+    default): the high-turnover front line, shown apart from the rest in the charts and the retention table."""
+    return tuple(r for r in settings.annual_targets if r != "default" and r not in settings.key_roles)
+
+
+def role_group_of(role: object, settings: TurnoverSettings) -> str:
+    """The turnover role group of a role: the role itself when it has a target of its own
+    (:func:`own_target_roles`), else ``key_staff`` for key roles and ``other_staff`` for the rest."""
+    if role in own_target_roles(settings):
+        return str(role)
+    return "key_staff" if role in settings.key_roles else "other_staff"
 
 
 def compare_with_targets(
@@ -43,8 +59,9 @@ def compare_with_targets(
     staff : DataFrame, optional
         The roster. For groups that mix roles (a store, a department, everyone) the target is the
         headcount-weighted mean of the role targets in that group and period (``headcount_avg`` weights); without
-        ``staff`` such groups get the ``default`` target. Groups by ``role`` use the role's target;
-        ``staff_group`` groups (:func:`label_staff_group`) use ``key_staff_target`` for key staff.
+        ``staff`` such groups get the ``default`` target. Groups by ``role`` use the role's target; key staff
+        as a group (``staff_group`` or ``role_group`` ``key_staff``, :func:`label_staff_group`) always get
+        ``key_staff_target``, the configured ceiling.
     rate_column : str, optional
         ``rate_trailing`` when present, else ``rate``.
 
@@ -71,12 +88,14 @@ def compare_with_targets(
         annual = out["role"].map(settings.target_for).astype(float)
     elif staff is not None:
         annual = _mixed_targets(out, settings, staff, by)
-    elif "staff_group" in by:
-        annual = np.where(out["staff_group"] == "key_staff", settings.key_staff_target,
-                          settings.target_for("default"))
-        annual = pd.Series(annual, index=out.index, dtype=float)
+    elif "role_group" in by:  # a role of its own has its target; the two remaining groups are mixed
+        annual = out["role_group"].map(lambda g: settings.target_for(
+            "default" if g in ("key_staff", "other_staff") else g)).astype(float)
     else:
         annual = pd.Series(settings.target_for("default"), index=out.index, dtype=float)
+    for col in ("staff_group", "role_group"):
+        if col in by:  # key staff as a group: the configured ceiling ("lose no more than 10 % a year")
+            annual = annual.where(out[col] != "key_staff", settings.key_staff_target)
     out["target_annual"] = annual.to_numpy(float)
     out["target"] = out["target_annual"] / per_year
     rate = out[rate_column].astype(float)
@@ -104,6 +123,44 @@ def _mixed_targets(table: pd.DataFrame, settings: TurnoverSettings, staff: pd.Da
     return keyed["_mixed"].fillna(settings.target_for("default")).set_axis(table.index)
 
 
+def rates_by(staff: pd.DataFrame, month: object, settings: TurnoverSettings | None = None, *,
+             by: str | None = None, months: int = 36,
+             levels: Mapping[str, Sequence[object]] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Monthly rates and trailing-12-month rates with targets for one grouping, ``months`` months to ``month``.
+
+    ``staff`` may already carry ``staff_group`` / ``role_group`` (:func:`label_staff_group`); they are added
+    otherwise. Returns ``(monthly, trailing)``: :func:`turnover_rates` and :func:`compare_with_targets` of
+    :func:`trailing_rates`, with the formula and annual method of ``settings``.
+    """
+    settings = settings or TurnoverSettings.defaults()
+    period = to_period(month, "M")
+    frame = staff if {"staff_group", "role_group"} <= set(staff.columns) else label_staff_group(staff, settings)
+    start = str(period - max(int(months), 12) + 1)
+    keep = {k: v for k, v in (levels or {}).items() if k == by} or None
+    monthly = turnover_rates(frame, by=by, start=start, end=str(period), formula=settings.formula, levels=keep)
+    trailing = compare_with_targets(trailing_rates(monthly, annual=settings.annual), settings, staff=frame)
+    return monthly, trailing
+
+
+def month_rows(monthly: pd.DataFrame, trailing: pd.DataFrame, month: object, *, by: str | None = None,
+               listed: Sequence[object] = ()) -> pd.DataFrame:
+    """One row per group for ``month`` from :func:`rates_by` output, in codes (``group`` ``all_staff`` for
+    everyone); groups with nobody employed and nobody leaving in the last year are left out unless ``listed``."""
+    period = str(to_period(month, "M"))
+    m = monthly[monthly["period"] == period].reset_index(drop=True)
+    t = trailing[trailing["period"] == period].reset_index(drop=True)
+    group = t[by].astype(object) if by else pd.Series(["all_staff"] * len(t), dtype=object)
+    part = pd.DataFrame({
+        "dimension": by or "all", "group": group, "headcount": m["headcount_end"], "hires": m["hires"],
+        "leavers": m["leavers"], "voluntary": m["leavers_voluntary"], "involuntary": m["leavers_involuntary"],
+        "rate_month": m["rate"], "hires_12m": t["hires"], "leavers_12m": t["leavers"],
+        "voluntary_12m": t["leavers_voluntary"], "headcount_avg_12m": t["headcount_avg"],
+        "rate_12m": t["rate_trailing"], "rate_12m_voluntary": t["rate_trailing_voluntary"],
+        "target": t["target_annual"], "status": t["status"]})
+    keep = (part["headcount"].fillna(0) + part["leavers_12m"].fillna(0) > 0) | group.isin(list(listed))
+    return part[keep.to_numpy()].reset_index(drop=True)
+
+
 def headline_table(staff: pd.DataFrame, month: object, settings: TurnoverSettings | None = None, *,
                    months: int = 36, levels: Mapping[str, Sequence[object]] | None = None,
                    dimensions: Sequence[str | None] = (None, "staff_group", "store_id", "department", "role"),
@@ -127,38 +184,29 @@ def headline_table(staff: pd.DataFrame, month: object, settings: TurnoverSetting
     dimensions : sequence
         Grouping columns, in display order; ``None`` is the whole staff and ``staff_group`` key vs other staff.
     lang : "en" or "zh"
-        Language of the group names.
+        Language of the group names and statuses (the display catalog).
 
     Returns
     -------
     DataFrame
-        ``dimension, group, headcount, hires, leavers, voluntary, involuntary, rate_month, leavers_12m, rate_12m,
-        rate_12m_voluntary, target, status, alert``; groups with nobody employed and nobody leaving in the last year
-        are left out unless listed in ``levels``.
+        :func:`month_rows` per dimension, with ``group`` and ``status`` in words, the codes kept as
+        ``group_code`` and ``status_code``, and ``alert`` (status ``alert``).
     """
     settings = settings or TurnoverSettings.defaults()
-    period = to_period(month, "M")
     frame = label_staff_group(staff, settings)
-    start = str(period - max(int(months), 12) + 1)
     rows = []
     for by in dimensions:
-        keep = {k: v for k, v in (levels or {}).items() if k == by} or None
-        rates = turnover_rates(frame, by=by, start=start, end=str(period), formula=settings.formula, levels=keep)
-        trailing = compare_with_targets(trailing_rates(rates, annual=settings.annual), settings, staff=frame)
-        m = rates[rates["period"] == str(period)].reset_index(drop=True)
-        t = trailing[trailing["period"] == str(period)].reset_index(drop=True)
-        if by:
-            group = t[by].map(lambda v: label(v, lang))
-        else:
-            group = pd.Series(["All staff" if lang != "zh" else "全体员工"] * len(t))
-        listed = t[by].isin(list((levels or {}).get(by, []))) if by else pd.Series(True, index=t.index)
-        part = pd.DataFrame({
-            "dimension": by or "all", "group": group, "headcount": m["headcount_end"], "hires": m["hires"],
-            "leavers": m["leavers"], "voluntary": m["leavers_voluntary"], "involuntary": m["leavers_involuntary"],
-            "rate_month": m["rate"], "leavers_12m": t["leavers"], "rate_12m": t["rate_trailing"],
-            "rate_12m_voluntary": t["rate_trailing_voluntary"], "target": t["target_annual"],
-            "status": t["status"].map(lambda v: label(v, lang)),
-            "alert": t["status"] == "alert"})
-        active = part["headcount"].fillna(0) + part["leavers_12m"].fillna(0) > 0
-        rows.append(part[active | listed.to_numpy()])
-    return pd.concat(rows, ignore_index=True)
+        monthly, trailing = rates_by(frame, month, settings, by=by, months=months, levels=levels)
+        rows.append(month_rows(monthly, trailing, month, by=by, listed=(levels or {}).get(by, []) if by else ()))
+    out = pd.concat(rows, ignore_index=True)
+    return in_words(out, lang)
+
+
+def in_words(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """:func:`month_rows` output with ``group`` and ``status`` in ``lang`` (codes kept in ``group_code`` and
+    ``status_code``) and ``alert``."""
+    out = rows.rename(columns={"group": "group_code", "status": "status_code"})
+    out.insert(out.columns.get_loc("group_code"), "group", out["group_code"].map(lambda v: word(v, lang)))
+    out.insert(out.columns.get_loc("status_code"), "status", out["status_code"].map(lambda v: word(v, lang)))
+    out["alert"] = out["status_code"] == "alert"
+    return out
