@@ -43,10 +43,15 @@ def main() -> None:
                         cwd=str(config.NOTEBOOKS_DIR), progress_bar=False)
     headline = json.loads(glue.read_text(encoding="utf-8")) if glue.exists() else {}
     advice = headline.pop("_advice", [])
+    from kit import config as kit_config, io
+    from kit.runner.execute import notebook_title
     from kit.runner.export import write_html
 
-    write_html(executed, out / f"{args.name}.html", title=args.name, lang=args.lang,
-               header={"dealer": "", "meta_key": "report_meta", "meta_fields": {"month": args.month}},
+    month = args.month
+    if month == "last":
+        month = io.choose_month(io.load_dealer(kit_config.data_dir(args.data))).month
+    write_html(executed, out / f"{args.name}.html", title=notebook_title(executed, args.lang) or args.name,
+               lang=args.lang, header={"dealer": "", "meta_key": "report_meta", "meta_fields": {"month": month}},
                headline=headline, advice=advice)
     for line in advice:
         print("ADVICE", line)

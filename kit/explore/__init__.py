@@ -8,4 +8,4 @@ months of cover). The report notebooks show them in an "Explore" section that th
 
 import lazy_loader
 
-__getattr__, __dir__, __all__ = lazy_loader.attach(__name__, submodules=["kpi", "leads", "order_plan", "widgets"])
+__getattr__, __dir__, __all__ = lazy_loader.attach(__name__, submodules=["kpi", "leads", "order_plan", "turnover", "widgets"])
