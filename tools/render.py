@@ -44,7 +44,7 @@ def main() -> None:
     headline = json.loads(glue.read_text(encoding="utf-8")) if glue.exists() else {}
     advice = headline.pop("_advice", [])
     from kit import config as kit_config, io
-    from kit.runner.execute import notebook_title
+    from kit.runner.export import notebook_title
     from kit.runner.export import write_html
 
     month = args.month
