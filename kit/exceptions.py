@@ -82,6 +82,8 @@ class Problem:
 
     #: at most this many row numbers are printed; the count says how many there are in all
     MAX_ROWS_LISTED: ClassVar[int] = 8
+    #: keys whose sentence says where the finding is: their ``column`` (a settings section) is not told again
+    PLACE_IN_SENTENCE: ClassVar[frozenset[str]] = frozenset({"kpi_default_metrics_absent"})
 
     def __str__(self) -> str:
         where = self.file
@@ -109,7 +111,7 @@ class Problem:
         from kit.i18n import t
 
         parts = [f"{self.file} {self._rows(lang)}" if self.rows else self.file]
-        if self.column:
+        if self._column(lang):
             parts.append(self._column(lang))
         return t("problem.where.join", lang).join(parts)
 
@@ -118,8 +120,7 @@ class Problem:
         from kit.i18n import t
 
         return t("problem.where.join", lang).join(
-            part for part in (self._rows(lang) if self.rows else "", self._column(lang) if self.column else "")
-            if part)
+            part for part in (self._rows(lang) if self.rows else "", self._column(lang)) if part)
 
     def _rows(self, lang: str) -> str:
         from kit.i18n import t
@@ -133,6 +134,8 @@ class Problem:
     def _column(self, lang: str) -> str:
         from kit.i18n import t
 
+        if not self.column or self.key in self.PLACE_IN_SENTENCE:
+            return ""
         return t("problem.where.column", lang, column=column_label(self.column, lang, self.table))
 
     def detail(self, lang: str = "en") -> str:
@@ -177,12 +180,11 @@ def value_label(column: str | None, value: object, lang: str = "en") -> str:
 
 
 def metric_label(metric: object, lang: str = "en") -> str:
-    """A KPI metric's name: the catalog's ``<metric>@kpi_metric`` or ``<metric>`` label, else the code as the
-    dealer's KPI sheet writes it."""
+    """A KPI metric's name: the catalog's ``<metric>@kpi_metric`` label, else the code as the dealer's KPI sheet
+    writes it (a plain label of the same code may mean something else: ``finance`` is also a department)."""
     from kit import i18n
 
-    labels = i18n.catalog()["labels"]
-    entry = labels.get(f"{metric}@kpi_metric") or labels.get(str(metric))
+    entry = i18n.catalog()["labels"].get(f"{metric}@kpi_metric")
     return entry[lang] if entry else str(metric)
 
 
