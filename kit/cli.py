@@ -74,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     val = sub.add_parser("validate", help="check a data folder against the data contract")
     val.add_argument("--data", default=str(config.DATA_SAMPLES_DIR), help="folder with the dealership's tables")
+    val.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the problems (default: en)")
 
     sam = sub.add_parser("samples", help="write the synthetic sample dealership, or a dealer group (--stores)",
                          description="Without --stores: the two-store sample dealership (data_samples/). With "
@@ -157,6 +158,8 @@ def _fail(message: str, code: int) -> int:
 
 
 def _validate(args) -> int:
+    from kit.exceptions import Problem
+    from kit.i18n import label, t
     from kit.io import validate_dir
 
     try:
@@ -166,13 +169,15 @@ def _validate(args) -> int:
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
         return _fail(f"error: {where}{exc.strerror or exc}.", EXIT_USAGE)
-    for p in report.errors:
-        print(f"ERROR   {p}")
-    for p in report.warnings:
-        print(f"warning {p}")
-    n_rows = {name: len(t.frame) for name, t in report.tables.items()}
-    summary = ", ".join(f"{k} {v:,} rows" for k, v in n_rows.items())
-    print(f"{Path(args.data)}: {len(report.errors)} error(s), {len(report.warnings)} warning(s). {summary}")
+    lang = getattr(args, "lang", "en")
+    for severity, problems in (("error", report.errors), ("warning", report.warnings)):
+        for p in problems:  # English: the line as every earlier version printed it
+            print(t(f"validate.{severity}", lang), str(p) if lang == "en" else Problem.text(p, lang))
+    tables = t("problem.list_sep", lang).join(
+        t("validate.table_rows", lang, table=name if lang == "en" else label(name, lang, group="table"),
+          rows=len(table.frame)) for name, table in report.tables.items())
+    print(t("validate.summary", lang, folder=Path(args.data), errors=len(report.errors),
+            warnings=len(report.warnings), tables=tables))
     return EXIT_OK if report.ok else EXIT_USAGE
 
 

@@ -39,19 +39,24 @@ _HEAD_CHARS = 1 << 16
 # --------------------------------------------------------------------------- safe file access
 
 
-def _describe_mode(mode: int) -> str | None:
-    """What a non-regular file is, in words (None for a regular file)."""
+#: what a path that is not a regular file is: (sentence, catalog key)
+_MODES = (
+    (stat.S_ISDIR, "is a folder, not a file", "path_is_folder"),
+    (stat.S_ISFIFO, "is a named pipe (FIFO), not a file; reading it could wait forever", "path_is_fifo"),
+    (stat.S_ISSOCK, "is a socket, not a file", "path_is_socket"),
+    (stat.S_ISCHR, "is a device, not a file", "path_is_device"),
+    (stat.S_ISBLK, "is a device, not a file", "path_is_device"),
+)
+
+
+def _describe_mode(mode: int) -> tuple[str, str] | None:
+    """What a non-regular file is, in words, and the catalog key of that sentence (None for a regular file)."""
     if stat.S_ISREG(mode):
         return None
-    if stat.S_ISDIR(mode):
-        return "is a folder, not a file"
-    if stat.S_ISFIFO(mode):
-        return "is a named pipe (FIFO), not a file; reading it could wait forever"
-    if stat.S_ISSOCK(mode):
-        return "is a socket, not a file"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "is a device, not a file"
-    return "is not a regular file"
+    for test, text, key in _MODES:
+        if test(mode):
+            return text, key
+    return "is not a regular file", "path_not_regular"
 
 
 def read_file_bytes(path: str | Path, *, max_bytes: int | None = None, error: type[Exception] = DataContractError,
@@ -59,20 +64,23 @@ def read_file_bytes(path: str | Path, *, max_bytes: int | None = None, error: ty
     """The bytes of a regular file, or ``error`` with a message naming the file and what is wrong with the path.
 
     Never blocks on a named pipe: the file is opened non-blocking and checked to be a regular file before reading.
+    The error carries the message's catalog ``key`` and ``fields`` (see :class:`~kit.exceptions.KitError`).
     """
     path = Path(path)
     name = label or path.name
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        raise error(f"{name}: {_os_error_text(path, exc)}") from None
+        text, key, fields = _os_error(path, exc)
+        raise error(f"{name}: {text}", key=key, fields=fields) from None
     try:
         info = os.fstat(fd)
         what = _describe_mode(info.st_mode)
         if what:
-            raise error(f"{name}: {what}.")
+            raise error(f"{name}: {what[0]}.", key=what[1])
         if max_bytes is not None and info.st_size > max_bytes:
-            raise error(f"{name}: the file is {info.st_size:,} bytes; a settings file is at most {max_bytes:,} bytes.")
+            raise error(f"{name}: the file is {info.st_size:,} bytes; a settings file is at most {max_bytes:,} bytes.",
+                        key="settings_too_large", fields={"size": info.st_size, "limit": max_bytes})
         chunks, total = [], 0
         while True:
             chunk = os.read(fd, 1 << 22)
@@ -81,36 +89,42 @@ def read_file_bytes(path: str | Path, *, max_bytes: int | None = None, error: ty
             chunks.append(chunk)
             total += len(chunk)
             if max_bytes is not None and total > max_bytes:
-                raise error(f"{name}: the file is larger than {max_bytes:,} bytes.")
+                raise error(f"{name}: the file is larger than {max_bytes:,} bytes.", key="settings_larger_than",
+                            fields={"limit": max_bytes})
         return b"".join(chunks)
     except OSError as exc:
-        raise error(f"{name}: {_os_error_text(path, exc)}") from None
+        text, key, fields = _os_error(path, exc)
+        raise error(f"{name}: {text}", key=key, fields=fields) from None
     finally:
         os.close(fd)
 
 
-def _os_error_text(path: Path, exc: OSError) -> str:
+def _os_error(path: Path, exc: OSError) -> tuple[str, str, dict]:
+    """Why an OS call on ``path`` failed: the sentence, its catalog key and fields."""
     if exc.errno == errno.ENOENT:
         if os.path.islink(path):
-            return f"is a symbolic link to {os.readlink(path)!s}, which does not exist."
-        return "file not found."
+            target = str(os.readlink(path))
+            return f"is a symbolic link to {target}, which does not exist.", "path_broken_link", {"target": target}
+        return "file not found.", "path_not_found", {}
     if exc.errno == errno.ELOOP:
-        return "is a symbolic link that loops back on itself; point it at the real file."
+        return "is a symbolic link that loops back on itself; point it at the real file.", "path_link_loop", {}
     if exc.errno in (errno.EACCES, errno.EPERM):
-        return "cannot be read: permission denied (check the file's permissions)."
+        return "cannot be read: permission denied (check the file's permissions).", "path_permission_denied", {}
     if exc.errno == errno.EISDIR:
-        return "is a folder, not a file."
-    return f"cannot be read ({exc.strerror or exc})."
+        return "is a folder, not a file.", "path_is_folder", {}
+    reason = str(exc.strerror or exc)
+    return f"cannot be read ({reason}).", "path_os_error", {"reason": reason}
 
 
-def path_problem(path: Path) -> str | None:
-    """Why ``path`` cannot be read as a file (without reading it), or None when it looks like a regular file."""
+def path_problem(path: Path) -> tuple[str, str, dict] | None:
+    """Why ``path`` cannot be read as a file (without reading it): the sentence, its catalog key and fields; None
+    when it looks like a regular file."""
     try:
         info = os.stat(path)
     except OSError as exc:
-        return _os_error_text(path, exc)
+        return _os_error(path, exc)
     what = _describe_mode(info.st_mode)
-    return f"{what}." if what else None
+    return (f"{what[0]}.", what[1], {}) if what else None
 
 
 def sha256_file(path: Path) -> str:
@@ -132,11 +146,12 @@ def find_table_file(data_dir: str | Path, name: str) -> Path | None:
     found = [data_dir / f"{name}{ext}" for ext in TABLE_SUFFIXES if os.path.lexists(data_dir / f"{name}{ext}")]
     if not found and os.path.lexists(data_dir / f"{name}.xls"):
         raise DataContractError(f"{data_dir / (name + '.xls')}: the old Excel 97–2003 format is not read; open it in "
-                                f"Excel and save it as {name}.xlsx (or export {name}.csv).")
+                                f"Excel and save it as {name}.xlsx (or export {name}.csv).", key="file_old_excel",
+                                fields={"name": name})
     if len(found) > 1:
         raise DataContractError(
-            f"{data_dir}: both {found[0].name} and {found[1].name} exist; keep one file per table."
-        )
+            f"{data_dir}: both {found[0].name} and {found[1].name} exist; keep one file per table.",
+            key="file_two_for_one_table", fields={"first": found[0].name, "second": found[1].name})
     return found[0] if found else None
 
 
@@ -154,10 +169,11 @@ def decode(path: Path, raw: bytes) -> str:
 def _decode(path: Path, raw: bytes) -> tuple[str, bool]:
     """The text and whether the bytes were UTF-8 (so pyarrow can parse them as they are)."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise DataContractError(f"{path.name}: {_UTF16_HINT}")
+        raise DataContractError(f"{path.name}: {_UTF16_HINT}", key="file_utf16")
     head = raw[:4096]
     if head and head.count(b"\x00") > len(head) // 5:
-        raise DataContractError(f"{path.name}: {_UTF16_HINT.replace('but UTF-16', 'but looks like UTF-16')}")
+        raise DataContractError(f"{path.name}: {_UTF16_HINT.replace('but UTF-16', 'but looks like UTF-16')}",
+                                key="file_utf16")
     try:
         return raw.decode("utf-8-sig"), True
     except UnicodeDecodeError:
@@ -168,7 +184,7 @@ def _decode(path: Path, raw: bytes) -> tuple[str, bool]:
     except UnicodeDecodeError:
         raise DataContractError(
             f"{path.name}: the file is neither UTF-8 nor GBK/GB18030 text; save it from Excel as "
-            "'CSV UTF-8' or as .xlsx."
+            "'CSV UTF-8' or as .xlsx.", key="file_not_text"
         ) from None
     return text, False
 
@@ -195,11 +211,14 @@ def _refuse_mixed_encodings(path: Path, raw: bytes) -> None:
     if utf8_rows and gbk_rows:
         shown = utf8_rows if len(utf8_rows) <= len(gbk_rows) else gbk_rows
         other = "GBK" if shown is utf8_rows else "UTF-8"
+        minority = "UTF-8" if shown is utf8_rows else "GBK"
+        fields = {"utf8_lines": len(utf8_rows), "gbk_lines": len(gbk_rows), "majority": other, "minority": minority}
         raise DataContractError(
             f"{path.name}: the file mixes two encodings: {len(utf8_rows):,} line(s) are UTF-8 and {len(gbk_rows):,} "
             f"GBK (two exports pasted together?); save it again as one 'CSV UTF-8' file.",
             [Problem(path.name, None, f"one encoding for the whole file (most lines are {other})",
-                     f"lines in {'UTF-8' if shown is utf8_rows else 'GBK'}", tuple(shown))])
+                     f"lines in {minority}", tuple(shown), key="file_mixed_encodings", fields=fields)],
+            key="file_mixed_encodings", fields=fields)
 
 
 # --------------------------------------------------------------------------- raw cells
@@ -330,7 +349,8 @@ def _nul_problems(path: Path, header: list[str], frame: pd.DataFrame, rows: np.n
         if hit.any():
             name = header[i] if i < len(header) and header[i] else f"column_{i + 1}"
             problems.append(Problem(path.name, name, "text without NUL (zero) characters; the export is damaged — "
-                                    "export it again", "NUL characters in the cell", tuple(rows[hit].tolist())))
+                                    "export it again", "NUL characters in the cell", tuple(rows[hit].tolist()),
+                                    key="cell_nul"))
     return problems
 
 
@@ -378,7 +398,7 @@ def _python_parse(path: Path, body: str, width: int, delimiter: str,
     if too_long:
         problems.append(Problem(path.name, None, f"at most {width} cells per row, like the header (a comma inside an "
                                 "unquoted value, such as ¥12,345, splits it in two)", "more cells than the header has",
-                                tuple(too_long)))
+                                tuple(too_long), key="row_too_many_cells", fields={"width": width}))
     return frame, np.asarray(numbers, dtype=np.int64), problems
 
 
@@ -426,24 +446,27 @@ def _excel_sheets(path: Path, *, max_sheets: int | None = None) -> list[tuple[st
 
     problem = path_problem(path)
     if problem:
-        raise DataContractError(f"{path.name}: {problem}")
+        raise DataContractError(f"{path.name}: {problem[0]}", key=problem[1], fields=problem[2])
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except PermissionError as exc:
-        raise DataContractError(f"{path.name}: {_os_error_text(path, exc)}") from None
+        text, key, fields = _os_error(path, exc)
+        raise DataContractError(f"{path.name}: {text}", key=key, fields=fields) from None
     except Exception as exc:  # openpyxl raises many types for a broken file
-        raise DataContractError(f"{path.name}: cannot be opened as an Excel workbook ({exc}).") from None
+        raise DataContractError(f"{path.name}: cannot be opened as an Excel workbook ({exc}).",
+                                key="excel_cannot_open", fields={"reason": str(exc)}) from None
     try:
         sheets = []
         for ws in wb.worksheets[:max_sheets]:
             sheets.append((ws.title, [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]))
         if not sheets:
-            raise DataContractError(f"{path.name}: the workbook has no worksheet.")
+            raise DataContractError(f"{path.name}: the workbook has no worksheet.", key="excel_no_sheet")
         return sheets
     except DataContractError:
         raise
     except Exception as exc:
-        raise DataContractError(f"{path.name}: cannot be read as an Excel workbook ({exc}).") from None
+        raise DataContractError(f"{path.name}: cannot be read as an Excel workbook ({exc}).",
+                                key="excel_cannot_read", fields={"reason": str(exc)}) from None
     finally:
         wb.close()
 
@@ -473,7 +496,8 @@ def _read_excel(path: Path, spec: TableSpec) -> RawTable:
     too_long = [h + 2 + i for i, r in enumerate(rows[h + 1:]) if any(c.strip() for c in r[width:])]
     if too_long:
         problems.append(Problem(path.name, None, f"no cells right of the last header column ({width})",
-                                "values without a header", tuple(too_long)))
+                                "values without a header", tuple(too_long), key="row_cells_beyond_header",
+                                fields={"width": width}))
     frame = pd.DataFrame(body, columns=range(width), dtype=pd.StringDtype("pyarrow")) if body else \
         pd.DataFrame({i: pd.Series([], dtype=pd.StringDtype("pyarrow")) for i in range(width)})
     numbers = np.arange(h + 2, h + 2 + len(body), dtype=np.int64)

@@ -98,7 +98,9 @@ def _unknown_ids(child: Table, column: str, parent: Table, parent_column: str, e
         return []
     found = ", ".join(repr(v) for v in values[unknown].unique()[:3])
     return [Problem(child.path.name, column, f"{expected} {parent.path.name}", found,
-                    child.excel_rows(np.flatnonzero(unknown)), severity=severity)]
+                    child.excel_rows(np.flatnonzero(unknown)), severity=severity, key="id_unknown",
+                    fields={"parent_file": parent.path.name, "parent_column": parent_column,
+                            "parent_column_table": parent.name, "found": found})]
 
 
 def _followups_before_their_lead(followups: Table, leads: Table) -> list[Problem]:
@@ -109,9 +111,13 @@ def _followups_before_their_lead(followups: Table, leads: Table) -> list[Problem
     first = np.flatnonzero(before)[:2]
     shown = "; ".join(f"{followups.frame['lead_id'].iat[i]} at {followups.frame['at'].iat[i]:%Y-%m-%d} before "
                       f"created_at {created.iat[i]:%Y-%m-%d}" for i in first)
+    i = first[0]
     return [Problem(followups.path.name, "at", f"a follow-up on or after its lead's created_at in "
                     f"{leads.path.name} (kept and counted as they are)", shown,
-                    followups.excel_rows(np.flatnonzero(before)), severity="warning")]
+                    followups.excel_rows(np.flatnonzero(before)), severity="warning", key="followup_before_lead",
+                    fields={"leads_file": leads.path.name, "lead": str(followups.frame["lead_id"].iat[i]),
+                            "at": f"{followups.frame['at'].iat[i]:%Y-%m-%d}",
+                            "created": f"{created.iat[i]:%Y-%m-%d}", "n": int(before.sum())})]
 
 
 def _cross_checks(tables: dict[str, Table]) -> list[Problem]:
@@ -129,7 +135,8 @@ def _cross_checks(tables: dict[str, Table]) -> list[Problem]:
         if no_consultant.any():
             problems.append(Problem(leads.path.name, "consultant_id", "a consultant for every lead (unassigned leads "
                                     "are listed as 'unassigned' on the call list)", "empty",
-                                    leads.excel_rows(np.flatnonzero(no_consultant)), severity="warning"))
+                                    leads.excel_rows(np.flatnonzero(no_consultant)), severity="warning",
+                                    key="lead_no_consultant"))
         problems += _unknown_ids(leads, "consultant_id", staff, "staff_id", "a staff_id listed in",
                                  severity="warning", skip=no_consultant)
     if kpi is not None and staff is not None:
@@ -147,29 +154,36 @@ def _kpi_settings_problems(settings, kpi: Table | None, label: str, written: set
     if kpi is None or kpi_settings is None:
         return []
     have = set(kpi.frame["metric"].dropna().astype(str))
-    named: list[tuple[str, list[str]]] = []
+    named: list[tuple[str, str, list[str]]] = []  # (setting path, what names them, metrics)
     for name, weights in (getattr(kpi_settings, "profiles", None) or {}).items():
-        named.append((f"kpi.profiles.{name}", [str(m) for m in weights]))
+        named.append((f"kpi.profiles.{name}", "profile", [str(m) for m in weights]))
     for i, gate in enumerate(getattr(kpi_settings, "gates", None) or ()):
-        named.append((f"kpi.gates[{i}] ({getattr(gate, 'name', i)})", [str(m) for m in getattr(gate, "metrics", ())]))
+        named.append((f"kpi.gates[{i}] ({getattr(gate, 'name', i)})", "gate",
+                      [str(m) for m in getattr(gate, "metrics", ())]))
     bonus = getattr(kpi_settings, "bonus", None)
     if bonus is not None and getattr(bonus, "profit_commission_rate", 0) and getattr(bonus, "profit_metric", None):
-        named.append(("kpi.bonus.profit_metric", [str(bonus.profit_metric)]))
-    problems, defaults = [], []
-    for where, metrics in named:
+        named.append(("kpi.bonus.profit_metric", "bonus", [str(bonus.profit_metric)]))
+    problems, defaults, absent = [], [], []
+    shown = sorted(have)[:12]
+    for where, what, metrics in named:
         missing = [m for m in metrics if m not in have]
         if not missing:
             continue
         if where.split(".")[1].split("[")[0] not in written:
             defaults.append(f"{where}: {', '.join(missing)}")
+            absent += [m for m in missing if m not in absent]
             continue
-        problems.append(Problem(label, where, f"metrics that {kpi.path.name} has ({', '.join(sorted(have)[:12])}"
+        problems.append(Problem(label, where, f"metrics that {kpi.path.name} has ({', '.join(shown)}"
                                 f"{' …' if len(have) > 12 else ''})",
-                                f"{', '.join(missing)}, not in {kpi.path.name}"))
+                                f"{', '.join(missing)}, not in {kpi.path.name}", key=f"kpi_{what}_metric_absent",
+                                fields={"setting": where, "metrics": missing, "kpi_file": kpi.path.name,
+                                        "have_metrics": shown, "more": " …" if len(have) > 12 else ""}))
     if defaults:
         problems.append(Problem(label, "kpi", f"KPI profiles for the metrics {kpi.path.name} has (dealer.yml sets "
                                 "none, and the KPI report cannot use the kit's defaults)",
-                                f"defaults naming absent metrics: {'; '.join(defaults)}", severity="warning"))
+                                f"defaults naming absent metrics: {'; '.join(defaults)}", severity="warning",
+                                key="kpi_default_metrics_absent",
+                                fields={"kpi_file": kpi.path.name, "metrics": absent, "n_settings": len(defaults)}))
     return problems
 
 
@@ -185,21 +199,33 @@ def _read_settings(data_dir: Path, problems: list[Problem]) -> tuple[object, set
     if not os.path.lexists(path):
         problems.append(Problem(SETTINGS_FILE, None, f"the dealership's settings file {SETTINGS_FILE} in {data_dir}",
                                 "no such file; neutral defaults are used (name 'Dealership', store ids as names, "
-                                "default KPI profiles)", severity="warning"))
+                                "default KPI profiles)", severity="warning", key="settings_missing"))
         return default_settings(), set()
     try:
         mapping = read_settings_file(path)
         if not mapping:
             problems.append(Problem(SETTINGS_FILE, None, "the dealership's settings (dealer: name, stores …)",
-                                    "an empty file; neutral defaults are used", severity="warning"))
+                                    "an empty file; neutral defaults are used", severity="warning",
+                                    key="settings_empty"))
         kpi = mapping.get("kpi")
         return parse_settings(mapping, source=path), set(kpi) if isinstance(kpi, dict) else set()
     except ConfigError as exc:  # every problem of every section, one line each (dealer.yml: kpi.cap: …)
-        problems.extend(exc.problems or [Problem(SETTINGS_FILE, None, "valid settings", str(exc))])
+        problems.extend(exc.problems or [Problem(SETTINGS_FILE, None, "valid settings", str(exc),
+                                                 **_keyed(exc, "settings_invalid"))])
     except Exception as exc:  # noqa: BLE001 - an unattended run must report, not crash, on any settings failure
         problems.append(Problem(SETTINGS_FILE, None, "settings the kit can read",
-                                f"an unexpected error ({type(exc).__name__}: {exc})"))
+                                f"an unexpected error ({type(exc).__name__}: {exc})", key="unexpected_error",
+                                fields={"error": f"{type(exc).__name__}: {exc}"}))
     return None, set()
+
+
+def _keyed(exc: Exception, fallback: str) -> dict:
+    """The catalog key and fields of an error's message, for the problem that lists it (``fallback`` keeps the
+    whole English message when the error has no key)."""
+    key = getattr(exc, "key", None)
+    if key is None:
+        return {"key": fallback, "fields": {"message": str(exc)}}
+    return {"key": key, "fields": dict(getattr(exc, "fields", {}))}
 
 
 def _read_tables(data_dir: Path, problems: list[Problem]) -> dict[str, Table]:
@@ -208,21 +234,24 @@ def _read_tables(data_dir: Path, problems: list[Problem]) -> dict[str, Table]:
         try:
             path = find_table_file(data_dir, name)
         except DataContractError as exc:
-            problems.append(Problem(str(data_dir), None, "one file per table", str(exc)))
+            problems.append(Problem(str(data_dir), None, "one file per table", str(exc),
+                                    **_keyed(exc, "table_unreadable")))
             continue
         if path is None:
             if name in schemas.REQUIRED_TABLES:
                 problems.append(Problem(f"{name}.csv", None, f"a file {name}.csv or {name}.xlsx in {data_dir}",
-                                        "no such file"))
+                                        "no such file", key="table_missing", fields={"name": name}))
             continue
         try:
             table = read_table_arrow(path, spec, strict=False)
         except DataContractError as exc:
-            problems.extend(exc.problems or [Problem(path.name, None, "a readable table", str(exc))])
+            problems.extend(exc.problems or [Problem(path.name, None, "a readable table", str(exc),
+                                                     **_keyed(exc, "table_unreadable"))])
             continue
         except Exception as exc:  # noqa: BLE001 - one unreadable file is reported with the others, never a traceback
             problems.append(Problem(path.name, None, "a table the kit can read",
-                                    f"an unexpected error ({type(exc).__name__}: {exc})"))
+                                    f"an unexpected error ({type(exc).__name__}: {exc})", key="unexpected_error",
+                                    fields={"error": f"{type(exc).__name__}: {exc}"}))
             continue
         problems.extend(table.warnings)
         if table.frame.empty:
@@ -230,10 +259,11 @@ def _read_tables(data_dir: Path, problems: list[Problem]) -> dict[str, Table]:
                 what = ("the stock is unknown, so no order can be suggested" if name == "stock" else
                         "every report needs these rows")
                 problems.append(Problem(path.name, None, f"at least one row below the header ({what})",
-                                        "only the header"))
+                                        "only the header", key="header_only_stock" if name == "stock" else
+                                        "header_only_required"))
             else:
                 problems.append(Problem(path.name, None, "rows below the header", "only the header; the table is "
-                                        "treated as absent", severity="warning"))
+                                        "treated as absent", severity="warning", key="header_only_optional"))
                 continue
         tables[name] = table
     return tables
@@ -248,14 +278,16 @@ def validate_dir(data_dir: str | Path, *, today: dt.date | None = None) -> Valid
     today = today or dt.date.today()
     problems: list[Problem] = []
     if not data_dir.is_dir():
-        what = "no such folder" if not os.path.lexists(data_dir) else (
-            "a file, not a folder" if data_dir.is_file() else "not a readable folder")
-        problems.append(Problem(str(data_dir), None, "a folder with the dealership's tables", what))
+        what, key = ("no such folder", "folder_missing") if not os.path.lexists(data_dir) else (
+            ("a file, not a folder", "folder_is_file") if data_dir.is_file() else
+            ("not a readable folder", "folder_unreadable"))
+        problems.append(Problem(str(data_dir), None, "a folder with the dealership's tables", what, key=key))
         return ValidationReport(data_dir, problems, {})
     try:
         os.listdir(data_dir)
     except OSError as exc:
-        problems.append(Problem(str(data_dir), None, "a readable folder", f"cannot be listed ({exc.strerror})"))
+        problems.append(Problem(str(data_dir), None, "a readable folder", f"cannot be listed ({exc.strerror})",
+                                key="folder_cannot_list", fields={"reason": str(exc.strerror)}))
         return ValidationReport(data_dir, problems, {})
     tables = _read_tables(data_dir, problems)
     problems.extend(_cross_checks(tables))
@@ -293,7 +325,8 @@ def load_table(data_dir: str | Path, name: str) -> pd.DataFrame:
     """Load one table by name from a folder, validated; raises DataContractError."""
     path = find_table_file(data_dir, name)
     if path is None:
-        raise DataContractError(f"{Path(data_dir)}: no {name}.csv or {name}.xlsx found.")
+        raise DataContractError(f"{Path(data_dir)}: no {name}.csv or {name}.xlsx found.", key="table_not_found",
+                                fields={"name": name})
     return read_table(path, name).frame
 
 

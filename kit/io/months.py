@@ -35,6 +35,8 @@ class MonthChoice:
     last_complete : each deciding table's latest complete month.
     limited_by : the table whose last complete month is the earliest (the one that decided).
     skipped : per table, later months that have rows but were not taken, each with the reason.
+    notes : the same reasons as catalog keys and fields (``month.<key>`` in ``kit/catalog/problems.yml``), so
+        :meth:`text` can tell them in the report's language.
     """
 
     month: str
@@ -42,6 +44,7 @@ class MonthChoice:
     last_complete: dict[str, str]
     limited_by: str
     skipped: dict[str, list[str]] = field(default_factory=dict)
+    notes: dict[str, list[tuple[str, dict]]] = field(default_factory=dict, compare=False)
 
     @property
     def reason(self) -> str:
@@ -55,6 +58,29 @@ class MonthChoice:
         if notes:
             text += f"; not taken: {' | '.join(notes)}"
         return text + "."
+
+    def text(self, lang: str = "en") -> str:
+        """:attr:`reason` in ``lang``, table names in the reader's words."""
+        from kit.exceptions import render_fields
+        from kit.i18n import label, t
+
+        def table(name: str) -> str:
+            return label(name, lang, group="table")
+
+        others = t("problem.list_sep", lang).join(
+            t("month.table_through", lang, table=table(name), month=month)
+            for name, month in self.last_complete.items() if name != self.limited_by)
+        text = t("month.chosen", lang, month=self.month, today=f"{self.today:%Y-%m-%d}",
+                 table=table(self.limited_by), through=self.last_complete[self.limited_by])
+        if others:
+            text += t("month.others", lang, others=others)
+        skipped = [t("month.skipped_table", lang, table=table(name),
+                     notes=t("month.note_sep", lang).join(t(f"month.{key}", lang, **render_fields(fields, lang))
+                                                         for key, fields in items))
+                   for name, items in self.notes.items() if items]
+        if skipped:
+            text += t("month.not_taken", lang, notes=t("month.table_sep", lang).join(skipped))
+        return text + t("month.end", lang)
 
 
 @dataclass(frozen=True)
@@ -98,18 +124,30 @@ def _store_months(dealer, name: str) -> pd.DataFrame:
     return pairs.dropna().astype({"m": np.int64}).drop_duplicates()
 
 
-def _monthly_complete(pairs: pd.DataFrame, cap: int) -> tuple[int | None, list[str]]:
+def _monthly_complete(pairs: pd.DataFrame, cap: int) -> tuple[int | None, list[tuple[str, dict]]]:
     """Latest complete month of a monthly table at or before ``cap`` and the later months passed over."""
     by_month = {m: set(g["store"]) for m, g in pairs.groupby("m")}
-    skipped = [f"{month_label(m)} is after today" for m in sorted(by_month) if m > cap]
+    skipped = [("after_today", {"month": month_label(m)}) for m in sorted(by_month) if m > cap]
     for m in sorted((m for m in by_month if m <= cap), reverse=True):
         before = by_month.get(m - 1, set())
         missing = sorted(map(str, before - by_month[m]))
         if missing:
-            skipped.append(f"{month_label(m)} lacks store(s) {', '.join(missing)} that have rows the month before")
+            skipped.append(("lacks_stores", {"month": month_label(m), "stores": missing}))
             continue
         return m, skipped
     return None, skipped
+
+
+def _english(note: tuple[str, dict]) -> str:
+    """A reason a month was not taken, as :attr:`MonthChoice.skipped` says it."""
+    key, fields = note
+    if key == "after_today":
+        return f"{fields['month']} is after today"
+    if key == "lacks_stores":
+        return f"{fields['month']} lacks store(s) {', '.join(fields['stores'])} that have rows the month before"
+    if key == "leads_after_today":
+        return f"{fields['n']:,} lead(s) created after today ignored"
+    return f"{fields['month']} only reaches {fields['newest']}"
 
 
 #: dates that show how far the lead export reaches (a day without new leads still has follow-ups, traffic …)
@@ -117,7 +155,7 @@ LEAD_EXPORT_DATES = (("leads", "created_at"), ("leads", "closed_at"), ("leads", 
                      ("followups", "at"), ("grade_log", "at"), ("traffic", "date"))
 
 
-def _leads_complete(dealer, today: dt.date, cap: int) -> tuple[int | None, list[str]]:
+def _leads_complete(dealer, today: dt.date, cap: int) -> tuple[int | None, list[tuple[str, dict]]]:
     """The leads are complete for a month when the export's newest date on or before today reaches its last day."""
     newest, future = None, 0
     for name, column in LEAD_EXPORT_DATES:
@@ -130,12 +168,12 @@ def _leads_complete(dealer, today: dt.date, cap: int) -> tuple[int | None, list[
         days = days[days <= pd.Timestamp(today)]
         if len(days) and (newest is None or days.max() > newest):
             newest = days.max()
-    skipped = [f"{future:,} lead(s) created after today ignored"] if future else []
+    skipped = [("leads_after_today", {"n": future})] if future else []
     if newest is None:
         return None, skipped
     m = newest.year * 12 + newest.month - 1
     if newest != (newest + pd.offsets.MonthEnd(0)).normalize():
-        skipped.append(f"{month_label(m)} only reaches {newest:%Y-%m-%d}")
+        skipped.append(("only_reaches", {"month": month_label(m), "newest": f"{newest:%Y-%m-%d}"}))
         m -= 1
     return min(m, cap), skipped
 
@@ -151,7 +189,7 @@ def choose_month(dealer, *, today: dt.date | None = None) -> MonthChoice:
     today = today or dt.date.today()
     cap = _today_month(today) - 1  # the current month has not ended
     last: dict[str, int] = {}
-    skipped: dict[str, list[str]] = {}
+    skipped: dict[str, list[tuple[str, dict]]] = {}
     for name in DECIDING_TABLES:
         frame = dealer.tables.get(name)
         if frame is None or not len(frame):
@@ -162,16 +200,20 @@ def choose_month(dealer, *, today: dt.date | None = None) -> MonthChoice:
             month, notes = _monthly_complete(_store_months(dealer, name), cap)
         skipped[name] = notes
         if month is None:
+            english = "; ".join(map(_english, notes)) or "no dated rows"
             raise DataContractError(f"{dealer.data_dir}: table {name} has no complete month on or before "
-                                    f"{month_label(cap)} ({'; '.join(notes) or 'no dated rows'}); nothing to report "
-                                    "on.")
+                                    f"{month_label(cap)} ({english}); nothing to report on.",
+                                    key="no_complete_month", fields={"table": name, "cap": month_label(cap),
+                                                                     "reasons": english})
         last[name] = month
     if not last:
-        raise DataContractError(f"{dealer.data_dir}: no dated rows in sales, leads or kpi to choose a month from.")
+        raise DataContractError(f"{dealer.data_dir}: no dated rows in sales, leads or kpi to choose a month from.",
+                                key="no_dated_rows")
     limited_by = min(last, key=lambda t: (last[t], DECIDING_TABLES.index(t)))
     return MonthChoice(month=month_label(last[limited_by]), today=today,
                        last_complete={t: month_label(m) for t, m in last.items()}, limited_by=limited_by,
-                       skipped={t: s for t, s in skipped.items() if s})
+                       skipped={t: [_english(n) for n in s] for t, s in skipped.items() if s},
+                       notes={t: s for t, s in skipped.items() if s})
 
 
 def latest_complete_month(dealer, *, today: dt.date | None = None) -> str:

@@ -105,10 +105,11 @@ def date_problems(tables: dict, today: dt.date) -> list[Problem]:
             if (name, column) not in MAY_BE_FUTURE and future.any():
                 problems.append(_warn(table, column, future, values,
                                       f"a {'month' if is_month else 'date'} not after today ({today:%Y-%m-%d})",
-                                      "in the future"))
+                                      "in the future", "month_in_future" if is_month else "date_in_future",
+                                      {"today": f"{today:%Y-%m-%d}"}))
             if early.any():
                 problems.append(_warn(table, column, early, values, "a date from 1990 on (4S dealership records "
-                                      "start in the late 1990s)", "an earlier date"))
+                                      "start in the late 1990s)", "an earlier date", "date_before_1990", {}))
             if (name, column) in NO_OUTLIER_CHECK:
                 continue
             block = main_block(np.where(early | (numbers < 1900 * 12), np.nan, numbers))
@@ -118,19 +119,22 @@ def date_problems(tables: dict, today: dt.date) -> list[Problem]:
             if isolated.any():
                 problems.append(_warn(table, column, isolated, values,
                                       f"a date near the rest of the column, which starts {month_label(block[0])} "
-                                      f"(a typo'd year?)", f"more than {OUTLIER_GAP_MONTHS} months earlier"))
+                                      f"(a typo'd year?)", f"more than {OUTLIER_GAP_MONTHS} months earlier",
+                                      "date_far_before_the_rest",
+                                      {"start": month_label(block[0]), "gap": OUTLIER_GAP_MONTHS}))
     return problems
 
 
-def _warn(table, column: str, mask: np.ndarray, values: pd.Series, expected: str, found: str) -> Problem:
+def _warn(table, column: str, mask: np.ndarray, values: pd.Series, expected: str, found: str, key: str,
+          fields: dict) -> Problem:
     shown = values[mask].head(3)
     text = ", ".join(repr(v.strftime("%Y-%m-%d") if isinstance(v, pd.Timestamp) else str(v)) for v in shown)
     return Problem(table.path.name, column, expected, f"{found}: {text}", table.excel_rows(np.flatnonzero(mask)),
-                   severity="warning")
+                   severity="warning", key=key, fields={**fields, "found": text})
 
 
-def _ranges(months: list[int]) -> str:
-    """'2025-03, 2025-05 … 2025-07' from month numbers."""
+def _gaps(months: list[int]) -> list[str]:
+    """``['2025-03', '2025-05 … 2025-07']`` from month numbers: each run of consecutive months as one item."""
     parts, start, prev = [], None, None
     for m in months + [None]:
         if start is None:
@@ -140,6 +144,12 @@ def _ranges(months: list[int]) -> str:
         else:
             parts.append(month_label(start) if start == prev else f"{month_label(start)} … {month_label(prev)}")
             start = prev = m
+    return parts
+
+
+def _ranges(months: list[int]) -> str:
+    """'2025-03, 2025-05 … 2025-07' from month numbers (at most six gaps, then how many more)."""
+    parts = _gaps(months)
     return ", ".join(parts[:6]) + (f" and {len(parts) - 6} more gaps" if len(parts) > 6 else "")
 
 
@@ -171,11 +181,15 @@ def store_gaps(tables: dict, today: dt.date) -> list[Problem]:
             have = set(group["m"].tolist())
             missing = [m for m in range(min(have), max(have) + 1) if m not in have]
             if missing:
+                gaps = _gaps(missing)
                 problems.append(Problem(
                     table.path.name, column,
                     f"rows for store {store} in every month from its first ({month_label(min(have))}) to its last "
                     f"({month_label(max(have))}); the analyses count a missing month as zero",
-                    f"no rows for {store} in {_ranges(missing)}", severity="warning"))
+                    f"no rows for {store} in {_ranges(missing)}", severity="warning",
+                    key="store_missing_months" if len(gaps) <= 6 else "store_missing_months_more",
+                    fields={"store": str(store), "first": month_label(min(have)), "last": month_label(max(have)),
+                            "gaps": gaps[:6], "more": len(gaps) - 6, "n_months": len(missing)}))
     return problems
 
 
@@ -195,4 +209,5 @@ def stock_coverage(tables: dict, today: dt.date) -> list[Problem]:
         return []
     return [Problem(stock.path.name, "store_id", "stock rows for every store that sells (the order plan counts a "
                     "store without them as 0 cars in stock and orders for it)",
-                    f"no rows for {', '.join(map(str, missing))}", severity="warning")]
+                    f"no rows for {', '.join(map(str, missing))}", severity="warning", key="stock_store_missing",
+                    fields={"stores": [str(s) for s in missing]})]

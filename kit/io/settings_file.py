@@ -33,12 +33,13 @@ def _check_events(text: str, label: str) -> None:
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 mark = event.start_mark
                 raise ConfigError(f"{label} line {mark.line + 1}, column {mark.column + 1}: YAML anchors and aliases "
-                                  "(&name, *name) are not accepted in dealer.yml; write each value out.")
+                                  "(&name, *name) are not accepted in dealer.yml; write each value out.",
+                                  key="settings_yaml_alias", fields={"line": mark.line + 1, "col": mark.column + 1})
             if isinstance(event, (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)):
                 nodes += 1
                 if nodes > MAX_SETTINGS_NODES:
                     raise ConfigError(f"{label}: more than {MAX_SETTINGS_NODES:,} values; this is not a settings "
-                                      "file.")
+                                      "file.", key="settings_too_many_values", fields={"limit": MAX_SETTINGS_NODES})
     except yaml.YAMLError:
         return  # loading reports syntax errors with their line
 
@@ -57,10 +58,13 @@ class _SettingsLoader(_BaseLoader):
             try:
                 hash(key)
             except TypeError:
-                raise ConfigError(f"{where}: a key must be a name; got {key!r}.") from None
+                raise ConfigError(f"{where}: a key must be a name; got {key!r}.", key="settings_key_not_a_name",
+                                  fields={"line": mark.line + 1, "col": mark.column + 1, "found": repr(key)}) from None
             if key in seen:
                 raise ConfigError(f"{where}: the key {key!r} appears twice in the same section (first on line "
-                                  f"{seen[key] + 1}); keep one.")
+                                  f"{seen[key] + 1}); keep one.", key="settings_key_twice",
+                                  fields={"line": mark.line + 1, "col": mark.column + 1, "name": repr(key),
+                                          "first_line": seen[key] + 1})
             seen[key] = mark.line
         return super().construct_mapping(node, deep=deep)
 
@@ -77,17 +81,19 @@ def read_settings_file(path: str | Path) -> dict:
     """
     path = Path(path)
     if not os.path.lexists(path):
-        raise ConfigError(f"{path}: settings file not found.")
+        raise ConfigError(f"{path}: settings file not found.", key="settings_not_found")
     raw = read_file_bytes(path, max_bytes=MAX_SETTINGS_BYTES, error=ConfigError)
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw:
-        raise ConfigError(f"{path.name}: not a UTF-8 text file (UTF-16 or binary); save it as UTF-8.")
+        raise ConfigError(f"{path.name}: not a UTF-8 text file (UTF-16 or binary); save it as UTF-8.",
+                          key="settings_not_utf8")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         try:
             text = raw.decode("gb18030")
         except UnicodeDecodeError:
-            raise ConfigError(f"{path.name}: neither UTF-8 nor GBK text; save it as UTF-8.") from None
+            raise ConfigError(f"{path.name}: neither UTF-8 nor GBK text; save it as UTF-8.",
+                              key="settings_not_text") from None
     _check_events(text, path.name)
     loader = _SettingsLoader(text)
     loader.label = path.name
@@ -96,14 +102,19 @@ def read_settings_file(path: str | Path) -> dict:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(f"{path.name}{where}: not valid YAML ({getattr(exc, 'problem', None) or exc}).") from None
+        reason = str(getattr(exc, "problem", None) or exc)
+        raise ConfigError(f"{path.name}{where}: not valid YAML ({reason}).",
+                          key="settings_yaml_invalid_at" if mark else "settings_yaml_invalid",
+                          fields={"line": mark.line + 1, "col": mark.column + 1, "reason": reason} if mark else
+                          {"reason": reason}) from None
     except RecursionError:
-        raise ConfigError(f"{path.name}: nested too deeply to be a settings file.") from None
+        raise ConfigError(f"{path.name}: nested too deeply to be a settings file.", key="settings_too_deep") from None
     finally:
         loader.dispose()
     if mapping is None:
         return {}
     if not isinstance(mapping, dict):
         raise ConfigError(f"{path.name}: expected sections such as 'dealer:' and 'kpi:' at the top; got "
-                          f"{type(mapping).__name__}.")
+                          f"{type(mapping).__name__}.", key="settings_not_sections",
+                          fields={"found": type(mapping).__name__})
     return mapping

@@ -82,30 +82,35 @@ def load_snapshot(folder: str | Path, *, verify: bool = False) -> Dealer:
     try:
         record = json.loads(manifest.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise DataContractError(f"{folder}: no validated snapshot ({MANIFEST}) here; run the loader first.") from None
+        raise DataContractError(f"{folder}: no validated snapshot ({MANIFEST}) here; run the loader first.",
+                                key="snapshot_missing") from None
     except (OSError, ValueError) as exc:
-        raise DataContractError(f"{manifest}: cannot be read as a snapshot ({exc}).") from None
+        raise DataContractError(f"{manifest}: cannot be read as a snapshot ({exc}).", key="snapshot_unreadable",
+                                fields={"reason": str(exc)}) from None
     if record.get("format") != SNAPSHOT_FORMAT:
         raise DataContractError(f"{manifest}: snapshot format {record.get('format')!r}; this kit reads format "
-                                f"{SNAPSHOT_FORMAT}. Validate the data again.")
+                                f"{SNAPSHOT_FORMAT}. Validate the data again.", key="snapshot_format",
+                                fields={"found": repr(record.get("format")), "format": SNAPSHOT_FORMAT})
     tables = {}
     for name in record["tables"]:
         path = folder / "tables" / f"{name}.parquet"
         try:
             tables[name] = pd.read_parquet(path, engine="pyarrow")
         except (OSError, ValueError) as exc:
-            raise DataContractError(f"{path}: cannot be read ({exc}); validate the data again.") from None
+            raise DataContractError(f"{path}: cannot be read ({exc}); validate the data again.",
+                                    key="snapshot_table_unreadable", fields={"reason": str(exc)}) from None
     hashes = record["hashes"]
     if verify:
         changed = [p for p, h in hashes.items() if not Path(p).is_file() or sha256_file(Path(p)) != h]
         if changed:
             raise DataContractError(f"{folder}: the input files changed since they were validated: "
-                                    f"{', '.join(changed)}; validate the data again.")
+                                    f"{', '.join(changed)}; validate the data again.", key="snapshot_inputs_changed",
+                                    fields={"files": changed})
     source = record.get("settings_source")
     if source is not None:
         settings = parse_settings(read_settings_file(folder / SETTINGS_FILE), source=Path(source))
     else:
         settings = default_settings()
-    warnings = [Problem(**{**w, "rows": tuple(w["rows"])}) for w in record["warnings"]]
+    warnings = [Problem(**{**w, "rows": tuple(w["rows"]), "fields": w.get("fields") or {}}) for w in record["warnings"]]
     return Dealer(data_dir=Path(record["data_dir"]), tables=tables, settings=settings,
                   files={k: Path(v) for k, v in record["files"].items()}, warnings=warnings, hashes=hashes)

@@ -79,7 +79,8 @@ def read_table_arrow(path: str | Path, spec: TableSpec | str, *, strict: bool = 
     path = Path(path)
     raw = read_raw(path, spec)
     if not any(raw.header) and raw.body.empty:
-        raise DataContractError(f"{path.name}: the file is empty; expected a header line and rows of '{spec.name}'.")
+        raise DataContractError(f"{path.name}: the file is empty; expected a header line and rows of '{spec.name}'.",
+                                key="file_empty")
     frame = raw.body
     names, problems = _map_headers(raw.header, spec, path.name)
     frame.columns = range(frame.shape[1])
@@ -131,7 +132,9 @@ def _map_headers(header: list[str], spec: TableSpec, fname: str) -> tuple[list[s
                 problems.append(Problem(
                     fname, cell, f"one column per field; '{canon}' already came from another header "
                                  f"({header[j]!r}, column {_column_letter(j)})",
-                    f"a second column for it (column {_column_letter(i)})"))
+                    f"a second column for it (column {_column_letter(i)})", key="header_twice",
+                    fields={"field_column": canon, "first_header": str(header[j]).strip(),
+                            "first_letter": _column_letter(j), "letter": _column_letter(i)}))
                 names.append(None)
                 continue
             first_of[canon] = i
@@ -148,7 +151,9 @@ def _map_headers(header: list[str], spec: TableSpec, fname: str) -> tuple[list[s
     if extras:
         use = ("kept; numeric ones feed the at-risk model" if spec.name == "staff" else "kept and ignored")
         problems.append(Problem(fname, ", ".join(extras), f"only the contract's columns (extra columns are {use})",
-                                "unknown column(s)", severity="warning"))
+                                "unknown column(s)", severity="warning",
+                                key="columns_extra_staff" if spec.name == "staff" else "columns_extra",
+                                fields={"n": len(extras)}))
     return names, problems
 
 
@@ -169,7 +174,8 @@ def _type_and_validate(frame: pd.DataFrame, spec: TableSpec, path: Path, header_
         known = ", ".join(f"{c.name} ({'/'.join(c.aliases[:2])})" if c.aliases else c.name for c in spec.columns
                           if c.name in missing)
         shown = ", ".join(map(str, (raw_headers or list(frame.columns))[:12]))
-        problems.append(Problem(fname, ", ".join(missing), f"the required column(s) {known}", f"headers {shown}"))
+        problems.append(Problem(fname, ", ".join(missing), f"the required column(s) {known}", f"headers {shown}",
+                                key="columns_missing", fields={"missing_columns": missing, "headers": shown}))
         raise DataContractError(_message(spec, problems), problems)
 
     frame = frame.reset_index(drop=True)
@@ -186,7 +192,8 @@ def _type_and_validate(frame: pd.DataFrame, spec: TableSpec, path: Path, header_
             unparsed[col.name] = bad
             shown = values[bad].head(3)
             examples = ", ".join(repr(str(v).strip()) for v in shown)
-            problems.append(Problem(fname, col.name, _expectation(col), examples, rownums(bad)))
+            problems.append(Problem(fname, col.name, _expectation(col), examples, rownums(bad),
+                                    key=f"value_not_{col.kind}", fields={"found": examples}))
         out[col.name] = parsed.astype(ARROW_STRING) if col.kind in ("str", "month") else parsed
     for name in frame.columns:
         if name not in out:
@@ -295,14 +302,18 @@ def _check_columns(out: pd.DataFrame, spec: TableSpec, fname: str, rownums,
 
     problems: list[Problem] = []
     columns = {}
+    keys: dict[tuple[str, str], tuple[str, dict]] = {}  # (column, check message) -> catalog key and fields
     for col in spec.columns:
         checks = []
         if col.allowed is not None:
             checks.append(pa.Check.isin(list(col.allowed), error=f"one of {', '.join(col.allowed)}"))
+            keys[col.name, checks[-1].error] = ("value_not_allowed", {"allowed_values": list(col.allowed)})
         if col.min is not None:
             checks.append(pa.Check.ge(col.min, error=f"a value of at least {col.min:g}"))
+            keys[col.name, checks[-1].error] = ("value_below_min", {"min": f"{col.min:g}"})
         if col.max is not None:
             checks.append(pa.Check.le(col.max, error=f"a value of at most {col.max:g}"))
+            keys[col.name, checks[-1].error] = ("value_above_max", {"max": f"{col.max:g}"})
         columns[col.name] = pa.Column(nullable=col.nullable or not col.required, checks=checks, required=False,
                                       coerce=False)
     schema = pa.DataFrameSchema(columns, strict=False, unique=list(spec.key) or None)
@@ -321,13 +332,17 @@ def _check_columns(out: pd.DataFrame, spec: TableSpec, fname: str, rownums,
             if check == "not_nullable":
                 mask &= ~(unparsed or {}).get(str(column), np.zeros(len(out), dtype=bool))
                 if mask.any():
-                    problems.append(Problem(fname, str(column), "a value in every row", "empty cells", rownums(mask)))
+                    problems.append(Problem(fname, str(column), "a value in every row", "empty cells", rownums(mask),
+                                            key="value_empty"))
             elif "unique" in check or column == spec.name or (isinstance(column, str) and column in ("", "nan")):
                 key = ", ".join(spec.key)
                 problems.append(Problem(fname, key, f"each {key} only once", "duplicates", rownums(
-                    out.duplicated(list(spec.key), keep=False).to_numpy())))
+                    out.duplicated(list(spec.key), keep=False).to_numpy()), key="key_duplicate",
+                    fields={"key_columns": list(spec.key)}))
             else:
-                problems.append(Problem(fname, str(column), check, found, rownums(mask)))
+                catalog_key, fields = keys.get((str(column), check), (None, {}))
+                problems.append(Problem(fname, str(column), check, found, rownums(mask), key=catalog_key,
+                                        fields={**fields, "found": found} if catalog_key else {}))
     # de-duplicate the duplicate-key problem pandera reports once per key column
     seen, unique_problems = set(), []
     for p in problems:
@@ -352,43 +367,44 @@ def _check_rules(out: pd.DataFrame, spec: TableSpec, fname: str, rownums,
         if too_old.any():
             shown = ", ".join(repr(str(v)[:10]) for v in out.loc[too_old, col.name].head(3))
             p.append(Problem(fname, col.name, f"a date from {OLDEST_DATE} on (no dealership record is older; a typo'd "
-                             "year?)", shown, rownums(too_old)))
+                             "year?)", shown, rownums(too_old), key="date_before_1900",
+                             fields={"oldest": OLDEST_DATE, "found": shown}))
 
-    def pairs(later: str, earlier: str):
-        """What was found for a date-order rule: the two dates of the first offending rows."""
-        bad = out[later] < out[earlier]
-        shown = [f"{later} {a:%Y-%m-%d} before {earlier} {b:%Y-%m-%d}"
-                 for a, b in zip(out.loc[bad, later].head(2), out.loc[bad, earlier].head(2))]
-        return "; ".join(shown) or "an earlier date"
-
-    def rule(mask, column, expected, found):
+    def rule(mask, column, expected, found, key, fields=None):
         mask = np.asarray(pd.Series(mask).fillna(False), dtype=bool)
         # a cell already reported as unparseable is not also reported as empty
         mask &= ~(unparsed or {}).get(column, np.zeros(len(mask), dtype=bool))
         if mask.any():
-            p.append(Problem(fname, column, expected, found, rownums(mask)))
+            p.append(Problem(fname, column, expected, found, rownums(mask), key=key, fields=fields or {}))
+
+    def order(later: str, earlier: str, expected: str):
+        """A date-order rule: ``later`` on or after ``earlier``; found shows the first offending rows' dates."""
+        bad = out[later] < out[earlier]
+        first = [(f"{a:%Y-%m-%d}", f"{b:%Y-%m-%d}")
+                 for a, b in zip(out.loc[bad, later].head(2), out.loc[bad, earlier].head(2))]
+        if first:  # no offending row: nothing to report
+            found = "; ".join(f"{later} {a} before {earlier} {b}" for a, b in first)
+            rule(bad, later, expected, found, "date_order", {"later_column": later, "earlier_column": earlier,
+                                                              "later_date": first[0][0], "earlier_date": first[0][1]})
 
     if spec.name == "leads":
         closed = out["status"].isin(["won", "lost"]).fillna(False)
-        rule(closed & out["closed_at"].isna(), "closed_at", "a won or lost lead needs its close date", "empty")
+        rule(closed & out["closed_at"].isna(), "closed_at", "a won or lost lead needs its close date", "empty",
+             "close_date_missing")
         rule((out["status"] == "open").fillna(False) & out["closed_at"].notna(), "closed_at",
-             "no close date on an open lead (status open)", "a date")
-        rule(out["closed_at"] < out["created_at"], "closed_at", "a close date on or after created_at",
-             pairs("closed_at", "created_at"))
+             "no close date on an open lead (status open)", "a date", "close_date_on_open_lead")
+        order("closed_at", "created_at", "a close date on or after created_at")
         rule(out["delivered_at"].notna() & (out["status"] != "won").fillna(True), "delivered_at",
-             "a delivery date only on won leads", "a date on a lead that is not won")
-        rule(out["delivered_at"] < out["closed_at"], "delivered_at", "a delivery on or after the order date",
-             pairs("delivered_at", "closed_at"))
+             "a delivery date only on won leads", "a date on a lead that is not won", "delivery_not_won")
+        order("delivered_at", "closed_at", "a delivery on or after the order date")
     elif spec.name == "staff":
-        rule(out["leave_date"] < out["hire_date"], "leave_date", "a leave date on or after hire_date",
-             pairs("leave_date", "hire_date"))
+        order("leave_date", "hire_date", "a leave date on or after hire_date")
         rule(out["leave_date"].notna() & out["leave_type"].isna(), "leave_type",
-             "voluntary or involuntary for everyone with a leave date", "empty")
+             "voluntary or involuntary for everyone with a leave date", "empty", "leave_type_missing")
         rule(out["leave_date"].isna() & out["leave_type"].notna(), "leave_date",
-             "a leave date where leave_type is set", "empty")
+             "a leave date where leave_type is set", "empty", "leave_date_missing")
     elif spec.name == "orders":
-        rule(out["delivered_at"] < out["ordered_at"], "delivered_at", "a delivery on or after ordered_at",
-             pairs("delivered_at", "ordered_at"))
+        order("delivered_at", "ordered_at", "a delivery on or after ordered_at")
     return p
 
 
