@@ -808,3 +808,29 @@ def test_views_speak_the_reports_language():
     lost = kl.views.lost_reasons(res)
     assert lost["lost_reason"].tolist() == ["（未填原因）", "价格原因", "失联"]
     assert kl.views.lost_steps(res)["lost_step"].tolist() == ["试驾前", "试驾后、报价前", "报价后"]
+
+
+def test_call_load_what_if_view_and_widget():
+    pytest.importorskip("ipywidgets")
+    from kit import explore, i18n
+    from kit.report.tables import table
+
+    res = _results("zh")
+
+    class R:                                   # the two Report methods the what-if uses
+        lang = "zh"
+
+        def t(self, key, **fields):
+            return i18n.t(key, "zh", **fields)
+
+        def table(self, frame, **kwargs):
+            return table(frame, lang="zh", **kwargs)
+
+    shown = explore.leads.call_load_view(R(), res, h=0.5, a=0.3, b=0.12, calls_per_day=1).data
+    # E1: kit H at 70, 60, 50 % (every 2 days) and A at 30 % (4 days): 1.75 calls a day, over 1; E2: kit A at 40 %
+    # (0.25 a day): the team's 5 H/A leads take 2.0 calls a day
+    assert "H/A级线索5条，每日需回访2.0次" in shown and "2位顾问中有1位每日超过1次" in shown
+    assert "E1 张*" in shown and "kit-total" in shown
+    assert "级别起点须逐级降低" in explore.leads.call_load_view(R(), res, h=0.2, a=0.3, b=0.12, calls_per_day=1).data
+    box = explore.leads.call_capacity(R(), res)
+    assert [c.description for c in box.children[:4]] == ["H级起点评分", "A级起点评分", "B级起点评分", "每位顾问每日可回访数"]
