@@ -104,7 +104,7 @@ def test_the_overdue_count_agrees_everywhere(executed, independent):
     # the discipline table's totals row
     html = _cell_html(nb, "r.table(kl.views.discipline(res)")
     foot = re.search(r"<tfoot>(.*?)</tfoot>", html, re.S).group(1)
-    assert re.search(rf'data-label="超期"[^>]*>{overdue:,}<', foot)
+    assert re.search(rf'data-label="超期未回访"[^>]*>{overdue:,}<', foot)
     # the advice
     sentences = glue["_advice"]
     assert 3 <= len(sentences) <= 6
@@ -121,7 +121,7 @@ def test_the_overdue_count_agrees_everywhere(executed, independent):
     assert rows[-1][head.index("超期")] == overdue and "合计" in rows[-1]
     assert all(r[head.index("超期")] in ("是", "否") for r in data)
     rows = list(wb["跟进纪律"].iter_rows(values_only=True))
-    assert rows[-1][list(rows[0]).index("超期")] == overdue
+    assert rows[-1][list(rows[0]).index("超期未回访")] == overdue
 
 
 def test_the_chinese_report_has_no_code_names_or_english(executed, dealership):

@@ -322,6 +322,9 @@ def test_fallback_and_call_list_by_hand(discipline_case):
     assert cl.loc["H1", "customer_name"] == "张*" and cl.loc["H1", "phone"] == "138****5678"
     e2 = scores.call_list[scores.call_list["consultant_id"] == "E2"]
     assert e2["lead_id"].tolist() == ["H2", "B2"] and e2["priority"].tolist() == [1, 2]
+    # equal points, equal chance: the overdue follow-up is called first (H1 before A1, N1 before C1)
+    e1 = scores.call_list[scores.call_list["consultant_id"] == "E1"]
+    assert e1["lead_id"].tolist() == ["H1", "A1", "B1", "N1", "C1"] and e1["priority"].tolist() == [1, 2, 3, 4, 5]
     zh = kl.score_open_leads(leads, follow, as_of="2024-06-10", model=model, lang="zh", mask_personal=False)
     row = zh.call_list.set_index("lead_id").loc["H2"]
     assert [row["reason_1"], row["reason_2"], row["reason_3"]] == ["+ 已试驾", "+ 已报价", "+ 二次到店"]

@@ -127,7 +127,8 @@ def score_open_leads(leads: pd.DataFrame, followups: pd.DataFrame, *, as_of: Any
     for col in reasons.columns:
         out[col] = reasons[col].to_numpy(dtype=object)
     out["scored_by"] = model.method
-    out = out.sort_values(["consultant_id", "probability", "lead_id"], ascending=[True, False, True],
+    # calling order: highest chance first; among equal chances an overdue follow-up first
+    out = out.sort_values(["consultant_id", "probability", "overdue", "lead_id"], ascending=[True, False, False, True],
                           kind="stable").reset_index(drop=True)
     out["priority"] = out.groupby("consultant_id", sort=False).cumcount() + 1
     first = [c for c in ("consultant_id", "consultant_name", "priority", "lead_id") if c in out.columns]

@@ -78,16 +78,20 @@ def call_sheet(res) -> pd.DataFrame:
 # --------------------------------------------------------------------------- discipline and grades
 
 
+#: The discipline's count of overdue leads is shown under the headline number's name (and definition).
+_DISCIPLINE_NAMES = {"overdue": "overdue_followups"}
+
+
 def discipline(res) -> pd.DataFrame:
     """Follow-up discipline per consultant (the team is :func:`discipline_totals`)."""
-    rows = res.discipline.rows
+    rows = res.discipline.rows.rename(columns=_DISCIPLINE_NAMES)
     return rows.drop(columns="consultant_id").assign(consultant=_people(res, rows["consultant_id"]))[
         ["consultant", *[c for c in rows.columns if c != "consultant_id"]]]
 
 
 def discipline_totals(res) -> dict:
     """The team's row of :func:`discipline`, for ``totals=``."""
-    return dict(res.discipline.team)
+    return {_DISCIPLINE_NAMES.get(k, k): v for k, v in res.discipline.team.items()}
 
 
 _AUDIT_COLUMNS = ["graded_leads", "grade_gap", "gap_vs_team", "consultant_h_a_share", "kit_h_a_share",
