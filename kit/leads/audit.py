@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -10,11 +11,32 @@ import pandas as pd
 from kit.checks import require_columns
 from kit.leads.features import LABEL
 from kit.leads.grades import KIT_GRADES, clean_grade, grade_rank
-from kit.leads.inputs import ALL_CONSULTANTS, UNASSIGNED, to_text
+from kit.leads.inputs import UNASSIGNED, to_text
 from kit.leads.settings import LeadSettings, as_settings
 
 
-def grade_audit(scored: pd.DataFrame, *, settings: LeadSettings | Mapping | None = None) -> pd.DataFrame:
+#: Verdicts of the grade audit: the consultant grades higher than the kit, lower, in line, or too few leads to say.
+VERDICTS = ("grades_high", "grades_low", "grades_in_line", "too_few_graded")
+
+
+@dataclass
+class GradeAudit:
+    """Consultants' grades against the kit's (see :func:`grade_audit`).
+
+    Attributes
+    ----------
+    rows : DataFrame
+        One row per consultant.
+    team : dict
+        The same measures for the whole team (the table's totals row); its ``grade_gap`` is what ``gap_vs_team``
+        is measured from.
+    """
+
+    rows: pd.DataFrame
+    team: dict
+
+
+def grade_audit(scored: pd.DataFrame, *, settings: LeadSettings | Mapping | None = None) -> GradeAudit:
     """Consultants' grades against the kit's grades and against what happened.
 
     ``grade_gap`` = mean(consultant grade rank − kit grade rank) over leads both graded H/A/B/C (H 4 … C 1): above
@@ -34,10 +56,11 @@ def grade_audit(scored: pd.DataFrame, *, settings: LeadSettings | Mapping | None
 
     Returns
     -------
-    DataFrame
-        consultant_id, graded_leads, mean_consultant_rank, mean_kit_rank, grade_gap, gap_vs_team, consultant_h_a_share,
-        kit_h_a_share, consultant_h_a_conversion, kit_h_a_conversion, conversion_rate, verdict ("inflates",
-        "deflates", "in line" or "too few leads"); a last row ``(all)``.
+    GradeAudit
+        ``rows`` columns: consultant_id, graded_leads, mean_consultant_rank, mean_kit_rank, grade_gap, gap_vs_team,
+        consultant_h_a_share, kit_h_a_share, consultant_h_a_conversion, kit_h_a_conversion, conversion_rate,
+        verdict (one of :data:`VERDICTS`: ``grades_high`` inflates, ``grades_low`` deflates, ``grades_in_line``,
+        ``too_few_graded``); ``team`` the same for every consultant together (gap_vs_team 0).
     """
     s = as_settings(settings)
     require_columns(scored, "scored", ("consultant_id", "consultant_grade", "kit_grade"))
@@ -65,22 +88,25 @@ def grade_audit(scored: pd.DataFrame, *, settings: LeadSettings | Mapping | None
                "kit_h_a_conversion": float(g.loc[k_hot, "won"].mean()) if has_outcome and k_hot.any() else np.nan,
                "conversion_rate": float(g["won"].mean()) if has_outcome and n else np.nan}
         if n < s.audit_min_leads:
-            verdict = "too few leads"
+            verdict = "too_few_graded"
         elif gap >= s.audit_gap_threshold:
-            verdict = "inflates"
+            verdict = "grades_high"
         elif gap <= -s.audit_gap_threshold:
-            verdict = "deflates"
+            verdict = "grades_low"
         else:
-            verdict = "in line"
+            verdict = "grades_in_line"
         row["verdict"] = verdict
         return row
 
-    rows = [{"consultant_id": c, **summarise(g)} for c, g in frame.groupby("consultant_id", sort=True)]
-    rows.append({"consultant_id": ALL_CONSULTANTS, **summarise(frame)})
-    out = pd.DataFrame(rows)
-    team_gap = out["grade_gap"].iloc[-1] if len(out) else np.nan
-    out.insert(out.columns.get_loc("grade_gap") + 1, "gap_vs_team", out["grade_gap"] - team_gap)
-    return out
+    columns = ["consultant_id", "graded_leads", "mean_consultant_rank", "mean_kit_rank", "grade_gap", "gap_vs_team",
+               "consultant_h_a_share", "kit_h_a_share", "consultant_h_a_conversion", "kit_h_a_conversion",
+               "conversion_rate", "verdict"]
+    team = summarise(frame)
+    rows = pd.DataFrame([{"consultant_id": c, **summarise(g)} for c, g in frame.groupby("consultant_id", sort=True)],
+                        columns=[c for c in columns if c != "gap_vs_team"])
+    rows.insert(rows.columns.get_loc("grade_gap") + 1, "gap_vs_team", rows["grade_gap"] - team["grade_gap"])
+    team["gap_vs_team"] = 0.0 if team["graded_leads"] else np.nan
+    return GradeAudit(rows=rows, team={c: team[c] for c in columns if c != "consultant_id"})
 
 
 def grade_crosstab(scored: pd.DataFrame) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""This week's call list: every open lead with its score, grades, cadence and reasons, per consultant."""
+"""The call list as of a day: every open lead with its score, grades, follow-up cadence and reasons, per consultant."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from kit.checks import require_columns
 from kit.exceptions import ConfigError
 from kit.leads.features import FEATURE_SOURCE, GRADE_FEATURE, features_on, prepare_activity
 from kit.leads.fitting import LeadModel, fit_lead_model, scoring_grade_log, with_grade
-from kit.leads.grades import cadence_days, clean_grade, grade_from_probability
+from kit.leads.discipline import status_of
+from kit.leads.grades import grade_from_probability
 from kit.leads.inputs import as_day, known_as_of, prepare_followups, prepare_leads
 from kit.leads.reasons import explain_leads
 from kit.leads.settings import LeadSettings, as_settings
@@ -37,6 +38,8 @@ class LeadScores:
     reason : str
         Why this method, in the report language.
     model : LeadModel
+    as_of : Timestamp
+        The day the list is for: what was known at its end.
     """
 
     call_list: pd.DataFrame
@@ -44,17 +47,22 @@ class LeadScores:
     trustworthy: bool
     reason: str
     model: LeadModel
+    as_of: pd.Timestamp | None = None
+
+    @property
+    def kit_grades(self) -> pd.Series:
+        """The kit's grade of every open lead, by lead_id (input of :func:`kit.leads.followup_discipline`)."""
+        return self.call_list.set_index("lead_id")["kit_grade"]
 
 
 def score_open_leads(leads: pd.DataFrame, followups: pd.DataFrame, *, as_of: Any, model: LeadModel | None = None,
                      settings: LeadSettings | Mapping | None = None, staff: pd.DataFrame | None = None,
                      lang: str = "en", mask_personal: bool = True,
                      grade_log: pd.DataFrame | None = None) -> LeadScores:
-    """This week's call list: every lead open on ``as_of`` with its score, grades and reasons.
+    """The call list as of a day: every lead open at the end of ``as_of`` with its score, grades and reasons.
 
-    A follow-up is overdue when the days since the last contact exceed the cadence of the higher of the kit's and
-    the consultant's grade (the consultant's own plan and the kit's advice both count); ``next_contact_due`` is the
-    last contact plus that cadence.
+    Cadence, overdue and the next contact follow :func:`kit.leads.followup_status` (the one rule: the cadence of
+    the kit's or the consultant's grade, whichever is followed up sooner).
 
     Parameters
     ----------
@@ -79,7 +87,8 @@ def score_open_leads(leads: pd.DataFrame, followups: pd.DataFrame, *, as_of: Any
     LeadScores
         ``call_list`` columns: consultant_id, (consultant_name), priority (1 = call first, per consultant),
         lead_id, customer_name, phone, store_id, channel, model_interest, created_at, probability, kit_grade,
-        consultant_grade, days_since_last_contact, cadence_days, overdue, next_contact_due, reason_1..3, scored_by.
+        consultant_grade, followup_grade, days_since_last_contact, cadence_days, overdue, next_contact_due,
+        reason_1..3, scored_by.
     """
     s = as_settings(settings)
     if lang not in ("en", "zh"):
@@ -109,22 +118,17 @@ def score_open_leads(leads: pd.DataFrame, followups: pd.DataFrame, *, as_of: Any
         out[col] = feats[col].to_numpy(dtype=object)
     out["created_at"] = info["created_at"].reindex(feats["lead_id"]).to_numpy()
     out["probability"] = prob
-    out["kit_grade"] = grade_from_probability(prob, settings=s) if len(prob) else np.array([], dtype=object)
-    consultant_grade = info["grade"].reindex(feats["lead_id"]) if "grade" in info.columns else \
-        pd.Series(None, index=feats["lead_id"], dtype=object)
-    out["consultant_grade"] = consultant_grade.map(clean_grade).to_numpy(dtype=object)
-    out["days_since_last_contact"] = feats["days_since_last_contact"].to_numpy()
-    kit_cad = np.asarray(cadence_days(out["kit_grade"], settings=s), dtype=int)
-    own_cad = np.asarray(cadence_days(out["consultant_grade"], settings=s), dtype=int)
-    out["cadence_days"] = np.minimum(kit_cad, own_cad) if len(out) else np.zeros(0, dtype=int)
-    out["overdue"] = out["days_since_last_contact"] > out["cadence_days"]
-    last_contact = day - pd.to_timedelta(out["days_since_last_contact"], unit="D")
-    out["next_contact_due"] = (last_contact + pd.to_timedelta(out["cadence_days"], unit="D")).to_numpy()
+    kit_grade = grade_from_probability(prob, settings=s) if len(prob) else np.array([], dtype=object)
+    status = status_of(feats, known, day, kit_grade, s)
+    for col in ("kit_grade", "consultant_grade", "followup_grade", "days_since_last_contact", "cadence_days",
+                "overdue", "next_contact_due"):
+        out[col] = status[col].to_numpy()
     reasons = explain_leads(model.scorer, X, top=3, lang=lang)
     for col in reasons.columns:
         out[col] = reasons[col].to_numpy(dtype=object)
     out["scored_by"] = model.method
-    out = out.sort_values(["consultant_id", "probability", "lead_id"], ascending=[True, False, True],
+    # calling order: highest chance first; among equal chances an overdue follow-up first
+    out = out.sort_values(["consultant_id", "probability", "overdue", "lead_id"], ascending=[True, False, False, True],
                           kind="stable").reset_index(drop=True)
     out["priority"] = out.groupby("consultant_id", sort=False).cumcount() + 1
     first = [c for c in ("consultant_id", "consultant_name", "priority", "lead_id") if c in out.columns]
@@ -132,4 +136,4 @@ def score_open_leads(leads: pd.DataFrame, followups: pd.DataFrame, *, as_of: Any
     if mask_personal:
         out = masking.mask_personal(out, names=("customer_name", "consultant_name"), phones=("phone",))
     return LeadScores(call_list=out, method=model.method, trustworthy=model.trustworthy,
-                      reason=model.message(lang=lang), model=model)
+                      reason=model.message(lang=lang), model=model, as_of=day)

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from kit import i18n
 from kit.checks import require_columns
 from kit.exceptions import ConfigError
 from kit.leads.features import FEATURE_COLUMNS, FEATURE_SOURCE, GRADE_FEATURE, LABEL, snapshot_dates, training_set
@@ -32,9 +33,10 @@ class LeadModel:
         "model" (the statistical LeadScorer) or "rules" (the transparent :class:`RuleScorer`).
     trustworthy : bool
         True when the training data met ``min_closed_leads`` and ``min_conversions``.
-    reason : str
-        Why this method, in plain English, e.g. "412 closed leads (38 won) below the minimum of 1,000 (100 won):
-        transparent rules used."
+    reason_key : str
+        Catalog key of why this method was used (``model.*`` in ``kit/catalog/leads.yml``); :attr:`reason` gives
+        it in English and :meth:`message` in the report's language, e.g. "412 closed leads (38 won) are below the
+        minimum of 1,000 (100 won): …; transparent rules used."
     n_closed, n_won : int
         Leads closed (won or lost) by the training cut date, and the won ones among them.
     n_rows : int
@@ -48,27 +50,25 @@ class LeadModel:
     scorer: Any
     method: str
     trustworthy: bool
-    reason: str
+    reason_key: str
     n_closed: int
     n_won: int
     n_rows: int
     as_of: pd.Timestamp
     window_days: int
     features: tuple = FEATURE_COLUMNS
+    min_closed: int = 1000
+    min_won: int = 100
 
     def message(self, *, lang: str = "en") -> str:
-        """The reason in the report language."""
-        if lang != "zh":
-            return self.reason
-        if self.method == "model" and self.trustworthy:
-            return f"模型基于{self.n_closed:,}条已关闭线索（成交{self.n_won:,}条）训练，达到可信门槛。"
-        if self.method == "model":
-            return (f"已关闭线索{self.n_closed:,}条（成交{self.n_won:,}条），低于可信门槛，但按要求使用了模型："
-                    "结果仅供参考。")
-        if self.trustworthy:
-            return f"已关闭线索{self.n_closed:,}条（成交{self.n_won:,}条）：按要求使用透明的打分规则。"
-        return (f"已关闭线索{self.n_closed:,}条（成交{self.n_won:,}条），低于可信模型所需的数量："
-                "暂用透明的打分规则。")
+        """Why this method was used, in ``lang``."""
+        return i18n.t(self.reason_key, lang, closed=f"{self.n_closed:,}", won=f"{self.n_won:,}",
+                      min_closed=f"{self.min_closed:,}", min_won=f"{self.min_won:,}")
+
+    @property
+    def reason(self) -> str:
+        """Why this method was used, in English."""
+        return self.message(lang="en")
 
 
 def count_closed(leads: pd.DataFrame, cut: pd.Timestamp) -> tuple[int, int]:
@@ -85,29 +85,27 @@ def choose_and_fit(training: pd.DataFrame, s: LeadSettings, *, method: str, scor
     y = training[LABEL].astype(int).to_numpy() if len(training) else np.zeros(0, dtype=int)
     enough = n_closed >= s.min_closed_leads and n_won >= s.min_conversions
     both = len(y) > 0 and 0 < y.sum() < len(y)
-    minimum = f"the minimum of {s.min_closed_leads:,} ({s.min_conversions:,} won)"
-    counts = f"{n_closed:,} closed leads ({n_won:,} won)"
     use_model = both and (method == "model" or (method == "auto" and enough))
     if use_model:
-        reason = (f"{counts} meet {minimum}: the statistical model is used." if enough else
-                  f"{counts} are below {minimum}, but the model was requested: treat its numbers with care.")
+        reason = "model.enough" if enough else "model.forced"
         est = clone(scorer) if scorer is not None else LeadScorer()
         est.fit(training[list(features)], y)
         used = "model"
     else:
         if method == "model" and not both:
-            reason = f"{counts}: the model needs both won and not-won leads; transparent rules used instead."
+            reason = "model.one_outcome"
         elif method == "rules":
-            reason = f"{counts}: transparent rules used as requested."
+            reason = "model.rules_requested"
         else:
-            reason = f"{counts} are below {minimum}: the model is not yet trustworthy; transparent rules used."
+            reason = "model.too_few"
         est = RuleScorer()
         X = training[list(FEATURE_COLUMNS)] if len(training) else empty_features()
         est.fit(X, y)
         used = "rules"
-    return LeadModel(scorer=est, method=used, trustworthy=bool(enough), reason=reason, n_closed=n_closed,
+    return LeadModel(scorer=est, method=used, trustworthy=bool(enough), reason_key=reason, n_closed=n_closed,
                      n_won=n_won, n_rows=len(training), as_of=as_of, window_days=s.conversion_window_days,
-                     features=tuple(features) if used == "model" else FEATURE_COLUMNS)
+                     features=tuple(features) if used == "model" else FEATURE_COLUMNS,
+                     min_closed=s.min_closed_leads, min_won=s.min_conversions)
 
 
 def with_grade(rows: pd.DataFrame, leads: pd.DataFrame, grade_log: pd.DataFrame) -> pd.DataFrame:

@@ -71,6 +71,27 @@ def cadence_days(grades: Any, *, settings: LeadSettings | Mapping | None = None)
     return np.array([cad.get(clean_grade(g), cad["N"]) for g in grades], dtype=int)
 
 
+def followup_grade(kit_grade: pd.Series, consultant_grade: pd.Series, *,
+                   settings: LeadSettings | Mapping | None = None) -> pd.Series:
+    """The grade whose cadence a lead's follow-up keeps: of the kit's and the consultant's, the one followed up
+    sooner (the consultant's on a tie).
+
+    Both count: the consultant's grade is their own plan on the A card, the kit's is the evidence. A missing kit
+    grade leaves the consultant's; empty grades are N.
+
+    >>> followup_grade(pd.Series(["H", "C", None]), pd.Series(["C", "A", "B"])).tolist()
+    ['H', 'A', 'B']
+    """
+    s = as_settings(settings)
+    kit = pd.Series(kit_grade).map(lambda g: None if g is None or (not isinstance(g, str) and pd.isna(g))
+                                   else clean_grade(g))
+    own = pd.Series(consultant_grade).map(clean_grade)
+    kit = kit.set_axis(own.index)
+    kit_days = cadence_days(kit.fillna(own), settings=s)
+    own_days = cadence_days(own, settings=s)
+    return own.where(own_days <= kit_days, kit).rename("followup_grade")
+
+
 def clean_grade(value: Any) -> str:
     """A grade as written by a consultant, upper-cased; empty means N (not graded)."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):

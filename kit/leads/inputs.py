@@ -12,8 +12,6 @@ from kit.exceptions import ConfigError, DataContractError
 
 #: Label of a lead without a consultant (the documented fallback for an empty consultant_id).
 UNASSIGNED = "(unassigned)"
-#: Label of the team total row in per-consultant tables.
-ALL_CONSULTANTS = "(all)"
 
 #: Follow-up outcome codes the kit reads (lower-cased; Chinese spellings accepted). Other text is kept as free text.
 OUTCOME_CODES: dict[str, str] = {

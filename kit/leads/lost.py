@@ -9,9 +9,12 @@ import numpy as np
 import pandas as pd
 
 from kit.checks import require_columns
-from kit.leads.inputs import month_of, prepare_followups, prepare_leads
+from kit.leads.inputs import as_day, known_as_of, month_of, prepare_followups, prepare_leads
 
-LOST_STEPS = ("before test drive", "after test drive, before quote", "after quote")
+#: The step at which a lead was lost (codes; the catalog has the words).
+LOST_STEPS = ("lost_before_test_drive", "lost_after_test_drive", "lost_after_quote")
+#: The reason of a lost lead whose reason was left empty.
+NOT_STATED = "reason_not_stated"
 
 
 @dataclass
@@ -36,13 +39,13 @@ class LostAnalysis:
 
 
 def lost_analysis(leads: pd.DataFrame, followups: pd.DataFrame | None = None, *, period: Any = None,
-                  months: int = 12) -> LostAnalysis:
+                  months: int = 12, as_of: Any = None) -> LostAnalysis:
     """Lost reasons, the step at which leads were lost, by channel and car model.
 
     The step is read from the follow-up log up to the close date when ``followups`` is given (a test drive or a
     quote after the loss does not count), otherwise from the leads table's ``test_drive`` and ``quoted`` columns:
-    "before test drive", "after test drive, before quote", or "after quote" (a quote without a test drive counts as
-    after quote). Empty reasons are shown as "(not stated)".
+    one of :data:`LOST_STEPS` — before the test drive, after the test drive but before a quote, or after a quote (a
+    quote without a test drive counts as after the quote). An empty reason becomes :data:`NOT_STATED`.
 
     Parameters
     ----------
@@ -54,6 +57,8 @@ def lost_analysis(leads: pd.DataFrame, followups: pd.DataFrame | None = None, *,
         Last month of the window; all closed leads when None.
     months : int
         Length of the window in months, ending with ``period``.
+    as_of : date-like, optional
+        What is known: leads closed later are left out (default: everything in the table).
 
     Returns
     -------
@@ -72,6 +77,8 @@ def lost_analysis(leads: pd.DataFrame, followups: pd.DataFrame | None = None, *,
     else:
         require_columns(lf, "leads", ("test_drive", "quoted"))
         lf["td"], lf["qu"] = lf["test_drive"], lf["quoted"]
+    if as_of is not None:
+        lf = known_as_of(lf, as_day(as_of, "as_of"))
     closed = lf.loc[lf["status"].isin(["won", "lost"])]
     if period is not None:
         end = month_of(period)
@@ -79,7 +86,7 @@ def lost_analysis(leads: pd.DataFrame, followups: pd.DataFrame | None = None, *,
         closed = closed.loc[(closed["closed_at"] >= start) & (closed["closed_at"] <= end.end_time.normalize())]
     lost = closed.loc[closed["status"] == "lost"].copy()
     reason = lost["lost_reason"] if "lost_reason" in lost.columns else pd.Series(None, index=lost.index)
-    lost["lost_reason"] = reason.map(lambda v: "(not stated)" if v is None or pd.isna(v) or not str(v).strip()
+    lost["lost_reason"] = reason.map(lambda v: NOT_STATED if v is None or pd.isna(v) or not str(v).strip()
                                      else str(v).strip())
     lost["lost_step"] = np.where(lost["qu"], LOST_STEPS[2], np.where(lost["td"], LOST_STEPS[1], LOST_STEPS[0]))
     n = len(lost)

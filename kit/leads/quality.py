@@ -9,6 +9,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from kit import i18n
 from kit.checks import require_columns
 from kit.leads.features import FEATURE_COLUMNS, FEATURE_SOURCE, GRADE_FEATURE, LABEL, snapshot_dates, training_set
 from kit.leads.fitting import LeadModel, choose_and_fit, count_closed, with_grade
@@ -38,13 +39,14 @@ class HoldoutReport:
     scored : DataFrame
         The test rows: lead_id, as_of, consultant_id, channel, model_interest, consultant_grade, probability,
         kit_grade, won_within_window; input of :func:`grade_audit`.
-    method, trustworthy, reason
+    method, trustworthy
         As in :class:`LeadModel`, for the model trained before ``split_date``.
     split_date : Timestamp or None
         Test leads were registered on or after it; training used only outcomes known before it.
     n_train_rows, n_test_rows, n_test_leads : int
-    message : str
-        One-sentence summary or why the check could not run.
+    parts : list of (catalog key, fields)
+        The summary or why the check could not run, sentence by sentence: :meth:`text` in a language,
+        :attr:`message` in English.
     model : LeadModel or None
         The model trained before ``split_date`` (e.g. for :func:`signal_effects` on ``scored``).
     """
@@ -57,13 +59,22 @@ class HoldoutReport:
     scored: pd.DataFrame
     method: str
     trustworthy: bool
-    reason: str
     split_date: pd.Timestamp | None
     n_train_rows: int
     n_test_rows: int
     n_test_leads: int
-    message: str
+    parts: list
     model: LeadModel | None = None
+
+    def text(self, lang: str = "en") -> str:
+        """The summary in ``lang``: what was tested, or why the check could not run."""
+        joiner = "" if lang == "zh" else " "
+        return joiner.join(i18n.t(key, lang, **fields) for key, fields in self.parts)
+
+    @property
+    def message(self) -> str:
+        """The summary in English."""
+        return self.text("en")
 
 
 _METRIC_COLUMNS = ["scorer", "roc_auc", "average_precision", "brier", "top20_capture", "base_rate", "n", "n_positive"]
@@ -177,18 +188,17 @@ def evaluate_holdout(leads: pd.DataFrame, followups: pd.DataFrame, *, as_of: Any
     if grade_log is not None:
         require_columns(grade_log, "grade_log", ("lead_id", "grade"))
 
-    def empty(message: str, **extra: Any) -> HoldoutReport:
+    def empty(key: str, fields: dict, **extra: Any) -> HoldoutReport:
         return HoldoutReport(
             metrics=pd.DataFrame(columns=_METRIC_COLUMNS), gains=pd.DataFrame(), calibration=pd.DataFrame(),
             by_band=pd.DataFrame(columns=["score_band", "leads", "buyers", "conversion_rate", "mean_score"]),
             by_grade=pd.DataFrame(), scored=pd.DataFrame(), method=extra.get("method", "none"),
-            trustworthy=False, reason=extra.get("reason", message), split_date=extra.get("split_date"),
+            trustworthy=False, split_date=extra.get("split_date"),
             n_train_rows=extra.get("n_train_rows", 0), n_test_rows=extra.get("n_test_rows", 0),
-            n_test_leads=extra.get("n_test_leads", 0), message=message)
+            n_test_leads=extra.get("n_test_leads", 0), parts=[(key, fields)])
 
     if panel.empty:
-        return empty(f"No lead has a known outcome yet: the check needs leads registered at least {window} days "
-                     f"before {day:%Y-%m-%d}.")
+        return empty("holdout.no_outcome", {"window": window, "date": f"{day:%Y-%m-%d}"})
     panel_created = panel["lead_id"].map(created)
     lead_dates = created.loc[panel["lead_id"].unique()].sort_values(kind="stable")
     split_date = lead_dates.iloc[min(len(lead_dates) - 1, int(len(lead_dates) * (1 - s.holdout_share)))]
@@ -198,8 +208,8 @@ def evaluate_holdout(leads: pd.DataFrame, followups: pd.DataFrame, *, as_of: Any
                                  every_days=s.snapshot_every_days)
     train = training_set(lead_frame, follow, train_dates, window, split_date)
     if train.empty or test.empty:
-        return empty(f"Too little history for a hold-out check: {len(train):,} training rows before "
-                     f"{split_date:%Y-%m-%d} and {len(test):,} test rows after it.", split_date=split_date,
+        return empty("holdout.too_little", {"train": f"{len(train):,}", "split": f"{split_date:%Y-%m-%d}",
+                                            "test": f"{len(test):,}"}, split_date=split_date,
                      n_train_rows=len(train), n_test_rows=len(test))
     features: tuple = FEATURE_COLUMNS
     if grade_log is not None and grade_as_feature:
@@ -216,11 +226,11 @@ def evaluate_holdout(leads: pd.DataFrame, followups: pd.DataFrame, *, as_of: Any
         "channel": test["channel"], "model_interest": test["model_interest"],
         "consultant_grade": consultant_grade, "probability": p, "kit_grade": kit_grade, LABEL: y.astype(bool)})
     n_leads = int(test["lead_id"].nunique())
-    base = dict(method=model.method, reason=model.reason, split_date=split_date, n_train_rows=len(train),
+    base = dict(method=model.method, split_date=split_date, n_train_rows=len(train),
                 n_test_rows=len(test), n_test_leads=n_leads)
     if not 0 < y.sum() < len(y):
-        report = empty(f"The {n_leads:,} test leads registered since {split_date:%Y-%m-%d} have only one outcome "
-                       f"({int(y.sum()):,} won): ranking cannot be measured yet.", **base)
+        report = empty("holdout.one_outcome", {"leads": f"{n_leads:,}", "split": f"{split_date:%Y-%m-%d}",
+                                               "won": f"{int(y.sum()):,}"}, **base)
         report.scored, report.model = scored, model
         return report
     rows = [_metrics_row("kit", y, p)]
@@ -237,17 +247,16 @@ def evaluate_holdout(leads: pd.DataFrame, followups: pd.DataFrame, *, as_of: Any
         if not valid.all():
             rows.append(_metrics_row("kit, same leads", y[valid], p[valid]))
     metrics = pd.DataFrame(rows, columns=_METRIC_COLUMNS)
-    message = (f"Tested on {n_leads:,} leads registered from {split_date:%Y-%m-%d} ({len(test):,} lead-dates, "
-               f"{int(y.sum()):,} won within {window} days), scored by the {model.method} trained on "
-               f"{len(train):,} earlier lead-dates.")
+    parts = [(f"holdout.tested.{model.method}",
+              {"leads": f"{n_leads:,}", "split": f"{split_date:%Y-%m-%d}", "rows": f"{len(test):,}",
+               "won": f"{int(y.sum()):,}", "window": window, "train": f"{len(train):,}"})]
     if "consultant grades" not in set(metrics["scorer"]) or valid.mean() < 0.5:
         compared = "consultant grades" in set(metrics["scorer"])
-        message += (f" {'Only' if compared else 'The consultants’ grades are not compared: only'} "
-                    f"{int(valid.sum()):,} of the {len(test):,} test lead-dates carry a grade H/A/B/C"
-                    + ("" if grade_log is not None else
-                       ": the leads table keeps only the latest grade (O or F once a lead closed); a grade log "
-                       "(the month-end 意向客户级别状况表) makes the comparison possible") + ".")
+        parts.append(("holdout.few_graded" if compared else "holdout.not_compared",
+                      {"graded": f"{int(valid.sum()):,}", "rows": f"{len(test):,}"}))
+        if grade_log is None:
+            parts.append(("holdout.no_grade_log", {}))
     return HoldoutReport(metrics=metrics, gains=gains_table(y, p), calibration=calibration_table(y, p),
                          by_band=conversion_by_band(y, p, settings=s),
                          by_grade=_grade_table(y, kit_grade, consultant_grade), scored=scored,
-                         trustworthy=model.trustworthy, message=message, model=model, **base)
+                         trustworthy=model.trustworthy, parts=parts, model=model, **base)

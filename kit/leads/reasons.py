@@ -1,4 +1,5 @@
-"""Why a lead scores as it does, in words a consultant reads (English or Chinese)."""
+"""Why a lead scores as it does, in words a consultant reads, composed in the report's language (catalog
+``kit/catalog/leads.yml``, keys ``reason.*``)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kit import i18n
 from kit.leads.features import FEATURE_COLUMNS, GRADE_FEATURE
 
-_CHANNEL_ZH = {"walk_in": "来店", "phone": "来电", "online": "网络(DCC)", "referral": "转介绍", "event": "车展活动"}
-_CHANNEL_EN = {"walk_in": "walk-in", "phone": "phone", "online": "online (DCC)", "referral": "referral",
-               "event": "event"}
+#: Yes/no inputs: the catalog has ``reason.<feature>.yes`` and ``reason.<feature>.no``.
+_FLAGS = ("test_drive", "quoted", "negotiating", "trade_in", "finance")
+#: Counted inputs: ``reason.<feature>.none`` / ``.one`` / ``.many`` (``{n}``).
+_COUNTED = ("contacts", "calls", "wechat_contacts", "sms_contacts", "unanswered_calls", "invitations",
+            "contacts_last_14_days", "visits")
+#: How long ago something happened: ``reason.<feature>.none`` / ``.today`` / ``.one`` / ``.many``.
+_RECENT = ("days_since_last_visit", "days_since_test_drive", "days_since_quote")
 
 
 def _num(value: Any) -> float:
@@ -22,108 +28,75 @@ def _num(value: Any) -> float:
         return float("nan")
 
 
+def _count_key(feature: str, n: int) -> str:
+    if n == 0:
+        return f"reason.{feature}.none"
+    if n == 1:
+        return f"reason.{feature}.one"
+    if feature == "visits" and n == 2:
+        return "reason.visits.two"
+    return f"reason.{feature}.many"
+
+
 def reason_text(feature: str, value: Any, contribution: float = 0.0, *, lang: str = "en") -> str:
     """One explanation in words, e.g. ``("test_drive", True)`` → "test drive taken" / "已试驾".
 
     Parameters
     ----------
     feature : str
-        A feature of :func:`build_features` (other names are shown as ``feature = value``).
+        A feature of :func:`build_features` (another name is shown by its catalog label and the value).
     value : object
         The lead's value of the feature.
     contribution : float
         Its effect on the log-odds (the sign picks the wording where the value alone is ambiguous).
     lang : "en" or "zh"
     """
-    zh = lang == "zh"
+    def t(key: str, **fields: object) -> str:
+        return i18n.t(key, lang, **fields)
+
     n = _num(value)
     whole = int(round(n)) if not math.isnan(n) else None
-    yes = bool(value) if isinstance(value, (bool, np.bool_)) else (not math.isnan(n) and n > 0)
-    if feature == "test_drive":
-        return ("已试驾" if yes else "尚未试驾") if zh else ("test drive taken" if yes else "no test drive yet")
-    if feature == "quoted":
-        return ("已报价" if yes else "尚未报价") if zh else ("price quoted" if yes else "no price quote yet")
-    if feature == "negotiating":
-        return ("议价中" if yes else "尚未议价") if zh else ("negotiating the price" if yes else "not negotiating yet")
-    if feature == "trade_in":
-        return ("有置换意向" if yes else "无置换意向") if zh else ("car to trade in" if yes else "no trade-in")
-    if feature == "finance":
-        return ("有贷款意向" if yes else "无贷款意向") if zh else ("wants a loan" if yes else "no loan wanted")
-    if feature == "visits" and whole is not None:
-        if zh:
-            return "未到店" if whole == 0 else ("二次到店" if whole == 2 else f"到店{whole}次")
-        return {0: "never visited the showroom", 1: "one showroom visit", 2: "second visit"}.get(
-            whole, f"{whole} showroom visits")
+    if feature in _FLAGS:
+        yes = bool(value) if isinstance(value, (bool, np.bool_)) else (whole is not None and whole > 0)
+        return t(f"reason.{feature}.{'yes' if yes else 'no'}")
+    if feature in _COUNTED and whole is not None:
+        return t(_count_key(feature, whole), n=whole)
     if feature == "days_since_last_contact" and whole is not None:
         if contribution < 0 or whole > 7:
-            return f"{whole}天未联系" if zh else f"no contact for {whole} days"
-        return (f"{whole}天前联系过" if whole else "今天联系过") if zh else \
-            (f"contacted {whole} days ago" if whole != 1 else "contacted yesterday") if whole else "contacted today"
+            return t("reason.silent", n=whole)
+        return t("reason.contacted." + ("today" if whole == 0 else "one" if whole == 1 else "many"), n=whole)
     if feature == "mean_days_between_contacts":
-        if math.isnan(n):
-            return "尚未跟进" if zh else "not yet followed up"
-        return f"平均每{n:.0f}天联系一次" if zh else f"contacted every {n:.0f} days on average"
+        return t("reason.contacts.none") if math.isnan(n) else t("reason.mean_gap", n=f"{n:.0f}")
     if feature == "longest_gap_days" and whole is not None:
-        return f"曾{whole}天未联系" if zh else f"once went {whole} days without contact"
+        return t("reason.longest_gap", n=whole)
     if feature == GRADE_FEATURE:
         grade = {4: "H", 3: "A", 2: "B", 1: "C"}.get(whole, "N") if whole is not None else "N"
-        if grade == "N":
-            return "顾问尚未评级" if zh else "not graded by the consultant"
-        return f"顾问评为{grade}级" if zh else f"consultant graded {grade}"
-    recent = {"days_since_last_visit": ("last showroom visit {n} days ago", "no showroom visit yet",
-                                        "{n}天前到店", "尚未到店"),
-              "days_since_test_drive": ("test drive {n} days ago", "no test drive yet", "{n}天前试驾", "尚未试驾"),
-              "days_since_quote": ("price quoted {n} days ago", "no price quote yet", "{n}天前报价", "尚未报价")}
-    if feature in recent:
-        en_n, en_none, zh_n, zh_none = recent[feature]
+        return t("reason.not_graded") if grade == "N" else t("reason.graded", grade=grade)
+    if feature in _RECENT:
         if whole is None:
-            return zh_none if zh else en_none
-        if whole == 0:
-            return {"days_since_last_visit": ("今天到店", "visited the showroom today"),
-                    "days_since_test_drive": ("今天试驾", "test drive today"),
-                    "days_since_quote": ("今天报价", "price quoted today")}[feature][0 if zh else 1]
-        return (zh_n if zh else en_n).format(n=whole) if (zh or whole != 1) else en_n.replace("{n} days", "1 day")
+            return t(f"reason.{feature}.none")
+        return t(f"reason.{feature}." + ("today" if whole == 0 else "one" if whole == 1 else "many"), n=whole)
     if feature == "age_days" and whole is not None:
-        return f"建档{whole}天" if zh else f"registered {whole} days ago"
-    counted = {  # feature: (English for n, English for none, Chinese for n, Chinese for none)
-        "contacts": ("{n} follow-up contacts", "not yet followed up", "已跟进{n}次", "尚未跟进"),
-        "calls": ("{n} calls", "no call yet", "电话{n}次", "尚未电话联系"),
-        "wechat_contacts": ("{n} WeChat contacts", "no WeChat contact yet", "微信联系{n}次", "尚未微信联系"),
-        "sms_contacts": ("{n} text messages", "no text message yet", "短信{n}次", "尚未短信联系"),
-        "unanswered_calls": ("{n} unanswered calls", "every call answered", "{n}次未接通", "电话均已接通"),
-        "invitations": ("invited {n} times", "not yet invited", "已邀约{n}次", "尚未邀约"),
-        "contacts_last_14_days": ("{n} contacts in the last 14 days", "no contact in the last 14 days",
-                                  "近14天联系{n}次", "近14天未联系"),
-    }
-    if feature in counted and whole is not None:
-        en_n, en_none, zh_n, zh_none = counted[feature]
-        if whole == 0:
-            return zh_none if zh else en_none
-        if whole == 1 and not zh:
-            return {"invitations": "invited to the showroom", "calls": "one call", "contacts": "one follow-up contact",
-                    "unanswered_calls": "one unanswered call"}.get(feature, en_n.format(n=1))
-        return (zh_n if zh else en_n).format(n=whole)
+        return t("reason.age_days", n=whole)
     if feature == "first_contact_delay_hours":
         if whole is None:
-            return "尚未首次跟进" if zh else "not yet followed up"
+            return t("reason.first_contact.none")
         if n < 1:
-            return "1小时内首次跟进" if zh else "first follow-up within the hour"
+            return t("reason.first_contact.within_hour")
         if n < 48:
-            return f"首次跟进用时{whole}小时" if zh else f"first follow-up after {whole} hour{'s' if whole != 1 else ''}"
-        days = int(round(n / 24))
-        return f"首次跟进用时{days}天" if zh else f"first follow-up after {days} days"
+            return t("reason.first_contact.one_hour" if whole == 1 else "reason.first_contact.hours", n=whole)
+        return t("reason.first_contact.days", n=int(round(n / 24)))
     if feature == "channel":
-        label = (_CHANNEL_ZH if zh else _CHANNEL_EN).get(str(value), str(value))
-        return f"来源：{label}" if zh else f"came in by {label}"
+        return t("reason.channel", channel=i18n.label(value, lang))
     if feature == "model_interest":
-        return f"意向车型：{value}" if zh else f"interested in {value}"
+        return t("reason.model_interest", model=value)
     if feature == "consultant_id":
-        if zh:
-            return f"顾问{value}的线索成交{'较多' if contribution >= 0 else '较少'}"
-        return f"consultant {value}'s leads convert {'more' if contribution >= 0 else 'less'} often"
+        return t("reason.consultant." + ("more" if contribution >= 0 else "less"), consultant=value)
     if feature == "store_id":
-        return f"门店：{value}" if zh else f"store {value}"
-    return f"{feature} = {value}"
+        return t("reason.store", store=value)
+    name = i18n.label(feature, lang, group="feature")
+    missing = value is None or (isinstance(value, float) and math.isnan(value))
+    return t("reason.unknown", feature=name) if missing else t("reason.value", feature=name, value=value)
 
 
 def explain_leads(scorer: Any, X: pd.DataFrame, *, top: int = 3, lang: str = "en") -> pd.DataFrame:

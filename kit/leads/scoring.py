@@ -10,6 +10,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils._param_validation import Interval, InvalidParameterError
 
+from kit import i18n
 from kit.checks import require_columns
 from kit.exceptions import ConfigError, NotFittedError
 from kit.leads.features import BOOL_FEATURES
@@ -76,21 +77,18 @@ class RuleScorer(ClassifierMixin, BaseEstimator):
     min_per_class : int, default 10
     """
 
-    #: (feature, test, points, English, Chinese)
+    #: (feature, test, points, catalog key of the signal's words)
     RULES: tuple = (
-        ("test_drive", lambda x: x["test_drive"].astype(bool), 3, "test drive taken", "已试驾"),
-        ("quoted", lambda x: x["quoted"].astype(bool), 2, "price quoted", "已报价"),
-        ("negotiating", lambda x: x["negotiating"].astype(bool), 2, "negotiating the price", "议价中"),
-        ("visits", lambda x: x["visits"] >= 2, 2, "two or more showroom visits", "到店两次以上"),
-        ("trade_in", lambda x: x["trade_in"].astype(bool), 1, "car to trade in", "有置换意向"),
-        ("finance", lambda x: x["finance"].astype(bool), 1, "wants a loan", "有贷款意向"),
-        ("days_since_last_contact", lambda x: x["days_since_last_contact"] <= 7, 1, "contacted in the last 7 days",
-         "7天内联系过"),
-        ("days_since_last_contact", lambda x: x["days_since_last_contact"] > 14, -2,
-         "no contact for more than 14 days", "超过14天未联系"),
-        ("age_days", lambda x: x["age_days"] > 60, -1, "registered more than 60 days ago", "建档超过60天"),
-        ("unanswered_calls", lambda x: x["unanswered_calls"] >= 2, -1, "two or more unanswered calls",
-         "两次以上未接通"),
+        ("test_drive", lambda x: x["test_drive"].astype(bool), 3, "rule.test_drive"),
+        ("quoted", lambda x: x["quoted"].astype(bool), 2, "rule.quoted"),
+        ("negotiating", lambda x: x["negotiating"].astype(bool), 2, "rule.negotiating"),
+        ("visits", lambda x: x["visits"] >= 2, 2, "rule.visits"),
+        ("trade_in", lambda x: x["trade_in"].astype(bool), 1, "rule.trade_in"),
+        ("finance", lambda x: x["finance"].astype(bool), 1, "rule.finance"),
+        ("days_since_last_contact", lambda x: x["days_since_last_contact"] <= 7, 1, "rule.contacted_7_days"),
+        ("days_since_last_contact", lambda x: x["days_since_last_contact"] > 14, -2, "rule.silent_14_days"),
+        ("age_days", lambda x: x["age_days"] > 60, -1, "rule.older_60_days"),
+        ("unanswered_calls", lambda x: x["unanswered_calls"] >= 2, -1, "rule.unanswered_2"),
     )
     DEFAULT_INTERCEPT = -3.0
     DEFAULT_SLOPE = 0.5
@@ -106,8 +104,8 @@ class RuleScorer(ClassifierMixin, BaseEstimator):
 
     @classmethod
     def points_table(cls, *, lang: str = "en") -> pd.DataFrame:
-        """The rules as a table for the report: signal, points."""
-        return pd.DataFrame({"signal": [r[4] if lang == "zh" else r[3] for r in cls.RULES],
+        """The rules as a table for the report: signal (in ``lang``), points."""
+        return pd.DataFrame({"signal": [i18n.t(r[3], lang) for r in cls.RULES],
                              "points": [r[2] for r in cls.RULES]})
 
     def _hits(self, X: pd.DataFrame) -> np.ndarray:

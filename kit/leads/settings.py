@@ -26,6 +26,9 @@ Every key is optional; the values below are the defaults. Shares and probabiliti
                                      # appears twice (rows of one lead in different validation folds would let
                                      # the model's inner validation grade it on leads it trained on)
       holdout_every_days: 7          # spacing of the as-of dates the hold-out test scores its leads on
+      calls_per_consultant_per_day: 20   # follow-up calls one consultant can make in a day besides the
+                                     # showroom ([D]: no sourced figure; about 2–3 hours of calls and notes);
+                                     # the call-load what-if compares each consultant's due calls with it
 
 Grade thresholds, purchase days and cadence may be given partly (``grade_thresholds: {H: 0.6}``); missing grades
 keep their defaults. Every bad or unknown setting is reported at once in one
@@ -87,6 +90,9 @@ class LeadSettings:
         two training rows.
     holdout_every_days : int
         Spacing of the as-of dates on which :func:`kit.leads.evaluate_holdout` scores its test leads.
+    calls_per_consultant_per_day : int
+        Follow-up calls one consultant can make in a day ([D], no sourced figure); :func:`kit.leads.call_load`
+        compares the calls each consultant's grades make due with it.
     """
 
     conversion_window_days: int = 90
@@ -103,6 +109,7 @@ class LeadSettings:
     holdout_share: float = 0.2
     snapshot_every_days: int = 28
     holdout_every_days: int = 7
+    calls_per_consultant_per_day: int = 20
 
     @classmethod
     def defaults(cls) -> "LeadSettings":
@@ -171,12 +178,14 @@ class LeadSettings:
         holdout = share("holdout_share", 0.05, 0.5)
         every = whole("snapshot_every_days", 1)
         every_test = whole("holdout_every_days", 1)
+        capacity = whole("calls_per_consultant_per_day", 1)
         problems.raise_if_any()
         return cls(conversion_window_days=window, min_closed_leads=min_closed, min_conversions=min_won,
                    grade_thresholds=_frozen(thresholds), grade_purchase_days=_frozen(purchase),
                    followup_cadence_days=_frozen(cadence), funnel_targets=_frozen(targets), score_bands=bands,
                    audit_gap_threshold=gap, audit_min_leads=min_audit, holdout_share=holdout,
-                   snapshot_every_days=every, holdout_every_days=every_test)
+                   snapshot_every_days=every, holdout_every_days=every_test,
+                   calls_per_consultant_per_day=capacity)
 
 
 def _grade_mapping(raw: Any, default: Mapping, path: str, problems: Problems, *, kind: str) -> dict:

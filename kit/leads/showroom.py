@@ -1,4 +1,5 @@
-"""The showroom funnel: enquiries → registered → test drive → order → delivery, each rate with its denominator."""
+"""The showroom funnel: enquiries → registered → test drive → order → delivery, each rate with its denominator, and
+whether a month's rates are final yet."""
 
 from __future__ import annotations
 
@@ -10,27 +11,18 @@ import pandas as pd
 
 from kit.checks import require_columns
 from kit.exceptions import ConfigError, DataContractError
-from kit.leads.inputs import month_of, prepare_followups, prepare_leads, to_text
+from kit.leads.inputs import as_day, known_as_of, month_of, prepare_followups, prepare_leads, to_text
 from kit.leads.settings import LeadSettings, as_settings
 
 TRAFFIC_CHANNELS = ("walk_in", "phone", "online")
 FUNNEL_STEPS = ("enquiries", "registered", "test_drive", "ordered", "delivered")
 
-_DENOMINATORS = {
-    "cohort": {
-        "registered": "enquiries in the traffic table (walk-in, phone, online); numerator: leads registered from "
-                      "those channels",
-        "test_drive": "leads registered in the period",
-        "ordered": "leads registered in the period",
-        "delivered": "orders from leads registered in the period",
-    },
-    "activity": {
-        "registered": "enquiries in the traffic table (walk-in, phone, online); numerator: leads registered from "
-                      "those channels",
-        "test_drive": "leads registered in the period (numerator: first test drives taken in the period)",
-        "ordered": "leads registered in the period (numerator: orders signed in the period)",
-        "delivered": "orders signed in the period (numerator: cars delivered in the period)",
-    },
+#: What each rate is divided by, as catalog codes (``label(code)`` gives the words), per basis.
+DENOMINATORS = {
+    "cohort": {"registered": "den_enquiries", "test_drive": "den_cohort_leads", "ordered": "den_cohort_leads",
+               "delivered": "den_cohort_orders"},
+    "activity": {"registered": "den_enquiries", "test_drive": "den_period_leads_test_drives",
+                 "ordered": "den_period_leads_orders", "delivered": "den_period_orders"},
 }
 _STEP_RATE = {"registered": "registration_rate", "test_drive": "test_drive_rate", "ordered": "order_rate",
               "delivered": "delivery_rate"}
@@ -48,9 +40,39 @@ def _by_list(by: Any, frame: pd.DataFrame, allowed: Sequence[str]) -> list[str]:
     return cols
 
 
+def final_on(period_end: Any, *, settings: LeadSettings | Mapping | None = None) -> pd.Timestamp:
+    """The day the funnel of leads registered up to ``period_end`` becomes final: ``conversion_window_days`` later.
+
+    Until then some of those leads can still take a test drive, order or take delivery, so their rates may rise.
+    """
+    return as_day(period_end, "period_end") + pd.Timedelta(days=as_settings(settings).conversion_window_days)
+
+
+def latest_final_month(as_of: Any, *, settings: LeadSettings | Mapping | None = None) -> pd.Period:
+    """The latest month whose leads have all had the conversion window by the end of ``as_of``.
+
+    >>> str(latest_final_month("2026-10-31"))     # July's last leads reached 90 days on 29 October
+    '2026-07'
+    """
+    s = as_settings(settings)
+    day = as_day(as_of, "as_of")
+    month = day.to_period("M")
+    while final_on(month.end_time, settings=s) > day:
+        month -= 1
+    return month
+
+
+def orders_signed(leads: pd.DataFrame, *, start: Any, end: Any) -> int:
+    """Orders signed from leads between ``start`` and ``end`` (both days included): leads won with a close date in
+    the period, as known at the end of ``end``."""
+    lf = prepare_leads(leads)
+    first, last = as_day(start, "start"), as_day(end, "end")
+    return int(((lf["status"] == "won") & (lf["closed_at"] >= first) & (lf["closed_at"] <= last)).sum())
+
+
 def funnel(leads: pd.DataFrame, *, period: Any, traffic: pd.DataFrame | None = None,
            followups: pd.DataFrame | None = None, by: str | Sequence[str] | None = None,
-           settings: LeadSettings | Mapping | None = None, basis: str = "cohort") -> pd.DataFrame:
+           settings: LeadSettings | Mapping | None = None, basis: str = "cohort", as_of: Any = None) -> pd.DataFrame:
     """Showroom funnel for the month and the trailing 12 months: enquiries → registered → test drive → order →
     delivery, each rate with its denominator named, against the targets.
 
@@ -62,10 +84,17 @@ def funnel(leads: pd.DataFrame, *, period: Any, traffic: pd.DataFrame | None = N
     * order_rate = orders ÷ leads registered in the period;
     * delivery_rate = deliveries ÷ orders.
 
-    With ``basis="cohort"`` (default) the leads registered in the period are followed to the end of the period:
-    how many of *them* took a test drive, ordered and took delivery by then, so every rate lies between 0 and 1.
-    With ``basis="activity"`` the counts are the events that happened in the period whoever the lead (as the
-    DMS formulas 试乘试驾量 ÷ 新增集客量 count them); rates may then exceed 1.
+    With ``basis="cohort"`` (default) the leads registered in the period are followed until ``as_of``, at most
+    ``conversion_window_days`` past the period's end: how many of *them* took a test drive, ordered and took
+    delivery by then, so every rate lies between 0 and 1. With ``basis="activity"`` the counts are the events that
+    happened in the period whoever the lead (as the DMS formulas 试乘试驾量 ÷ 新增集客量 count them); rates may then
+    exceed 1.
+
+    **Final or not.** A row is final when its counts can no longer change: the enquiries and the registration rate
+    once the period has ended, the cohort's test drives, orders and deliveries once every lead of the period has
+    had the conversion window (:func:`final_on`). A row that is not final keeps its target but is never compared
+    with it (``gap_to_target`` and ``meets_target`` are empty): the latest month that is final is
+    :func:`latest_final_month`.
 
     Parameters
     ----------
@@ -83,14 +112,18 @@ def funnel(leads: pd.DataFrame, *, period: Any, traffic: pd.DataFrame | None = N
     settings : LeadSettings, optional
         ``funnel_targets``.
     basis : {"cohort", "activity"}
+    as_of : date-like, optional
+        What is known: leads registered, closed or delivered later, and later test drives and traffic, are
+        ignored. Default the period's last day.
 
     Returns
     -------
     DataFrame
         window ("month" / "trailing_12_months"), period_start, period_end, the ``by`` columns, step
         (enquiries, registered, test_drive, ordered, delivered), count, rate_name, rate, numerator, denominator,
-        denominator_name, target, gap_to_target (rate − target), meets_target. A month with no leads or no closed
-        leads gives zero counts and empty rates, not an error.
+        denominator_name (a code of :data:`DENOMINATORS`), target, final, final_on, gap_to_target (rate − target,
+        final rows only), meets_target (final rows only). A month with no leads or no closed leads gives zero counts
+        and empty rates, not an error.
     """
     s = as_settings(settings)
     if basis not in ("cohort", "activity"):
@@ -98,8 +131,10 @@ def funnel(leads: pd.DataFrame, *, period: Any, traffic: pd.DataFrame | None = N
     lf = prepare_leads(leads, ("channel",))
     by_cols = _by_list(by, lf, ("channel", "consultant_id", "model_interest", "store_id"))
     month = month_of(period)
+    day = month.end_time.normalize() if as_of is None else as_day(as_of, "as_of")
     if followups is not None:
         follow = prepare_followups(followups, lf)
+        follow = follow.loc[follow["at"] < day + pd.Timedelta(days=1)]
         td = follow.loc[follow["outcome_code"] == "test_drive"].groupby("lead_id")["at"].min().dt.normalize()
         lf["test_drive_at"] = lf["lead_id"].map(td)
     elif basis == "activity":
@@ -109,6 +144,7 @@ def funnel(leads: pd.DataFrame, *, period: Any, traffic: pd.DataFrame | None = N
         raise DataContractError("leads: missing column test_drive (or pass followups to date the test drives).")
     if "delivered_at" not in lf.columns:
         lf["delivered_at"] = pd.NaT
+    lf = known_as_of(lf, day)
     tr = None
     if traffic is not None:
         require_columns(traffic, "traffic", ("date", "channel", "visitors"))
@@ -118,22 +154,26 @@ def funnel(leads: pd.DataFrame, *, period: Any, traffic: pd.DataFrame | None = N
         if "store_id" in tr.columns:
             tr["store_id"] = to_text(tr["store_id"])
         tr["visitors"] = pd.to_numeric(tr["visitors"], errors="coerce").fillna(0)
+        tr = tr.loc[tr["date"] <= day]
     windows = [("month", month.start_time.normalize(), month.end_time.normalize()),
                ("trailing_12_months", (month - 11).start_time.normalize(), month.end_time.normalize())]
-    frames = [_funnel_window(lf, tr, name, start, end, by_cols, basis, s) for name, start, end in windows]
+    frames = [_funnel_window(lf, tr, name, start, end, by_cols, basis, s, day) for name, start, end in windows]
     return pd.concat(frames, ignore_index=True)
 
 
 def _funnel_window(lf: pd.DataFrame, tr: pd.DataFrame | None, name: str, start: pd.Timestamp, end: pd.Timestamp,
-                   by: list[str], basis: str, s: LeadSettings) -> pd.DataFrame:
+                   by: list[str], basis: str, s: LeadSettings, day: pd.Timestamp) -> pd.DataFrame:
     def within(dates: pd.Series) -> pd.Series:
         return (dates >= start) & (dates <= end)
+
+    outcomes_final = final_on(end, settings=s) if basis == "cohort" else end
+    follow_end = min(day, outcomes_final)   # a cohort is followed for the conversion window, not longer
 
     key = by or ["_all"]
     frame = lf.assign(_all="all")
     registered = within(frame["created_at"])
     if "test_drive_at" in frame.columns:
-        td_cohort = frame["test_drive_at"].notna() & (frame["test_drive_at"] <= end)
+        td_cohort = frame["test_drive_at"].notna() & (frame["test_drive_at"] <= follow_end)
         td_activity = within(frame["test_drive_at"])
     else:
         td_cohort = frame["test_drive"].astype(bool)
@@ -145,8 +185,8 @@ def _funnel_window(lf: pd.DataFrame, tr: pd.DataFrame | None, name: str, start: 
     })
     if basis == "cohort":
         flags["test_drive"] = registered & td_cohort
-        flags["ordered"] = registered & won & (frame["closed_at"] <= end)
-        flags["delivered"] = registered & (frame["delivered_at"] <= end)
+        flags["ordered"] = registered & won & (frame["closed_at"] <= follow_end)
+        flags["delivered"] = registered & (frame["delivered_at"] <= follow_end)
     else:
         flags["test_drive"] = td_activity
         flags["ordered"] = won & within(frame["closed_at"])
@@ -183,6 +223,7 @@ def _funnel_window(lf: pd.DataFrame, tr: pd.DataFrame | None, name: str, start: 
             rate_name = _STEP_RATE.get(step)
             rate = (num / den) if rate_name and den is not None and not pd.isna(den) and den > 0 else np.nan
             target = s.funnel_targets.get(rate_name) if rate_name else None
+            final_day = end if step in ("enquiries", "registered") else outcomes_final
             row = {"window": name, "period_start": start, "period_end": end}
             row.update({k: v for k, v in values.items() if k != "_all"})
             row.update({"step": step, "count": float(count) if not pd.isna(count) else np.nan,
@@ -190,14 +231,17 @@ def _funnel_window(lf: pd.DataFrame, tr: pd.DataFrame | None, name: str, start: 
                         "numerator": float(num) if num is not None and not pd.isna(den if den is not None else 0)
                         else np.nan,
                         "denominator": float(den) if den is not None and not pd.isna(den) else np.nan,
-                        "denominator_name": _DENOMINATORS[basis].get(step),
-                        "target": np.nan if target is None else float(target)})
+                        "denominator_name": DENOMINATORS[basis].get(step),
+                        "target": np.nan if target is None else float(target),
+                        "final": bool(day >= final_day), "final_on": final_day})
             rows.append(row)
     out = pd.DataFrame(rows, columns=["window", "period_start", "period_end", *by, "step", "count", "rate_name",
-                                      "rate", "numerator", "denominator", "denominator_name", "target"])
-    out["gap_to_target"] = out["rate"] - out["target"]
+                                      "rate", "numerator", "denominator", "denominator_name", "target", "final",
+                                      "final_on"])
+    out["final"] = out["final"].astype(bool)
+    out["gap_to_target"] = (out["rate"] - out["target"]).where(out["final"])
     meets = pd.array([pd.NA] * len(out), dtype="boolean")
-    has = out["rate"].notna() & out["target"].notna()
+    has = out["rate"].notna() & out["target"].notna() & out["final"]
     meets[has.to_numpy()] = (out.loc[has, "rate"] >= out.loc[has, "target"]).to_numpy()
     out["meets_target"] = meets
     return out
