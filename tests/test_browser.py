@@ -138,7 +138,12 @@ def _page_problems(browser, path: Path, width: int) -> list[str]:
         state = page.evaluate("""() => ({
             scroll: document.documentElement.scrollWidth, inner: window.innerWidth,
             broken: Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).length,
-            images: document.images.length})""")
+            images: document.images.length,
+            clipped: Array.from(document.querySelectorAll('.kit-cards-table td')).filter(td => {
+                const box = td.closest('.kit-table-wrap') || document.body;
+                return getComputedStyle(td).display === 'flex' &&
+                    td.getBoundingClientRect().right > box.getBoundingClientRect().right + 1;
+            }).length})""")
     finally:
         context.close()
     where = f"{path.name} at {width} px"
@@ -146,6 +151,8 @@ def _page_problems(browser, path: Path, width: int) -> list[str]:
     problems += [f"{where}: fetched {u}" for u in seen["requests"] + seen["failed"]]
     if state["scroll"] > state["inner"]:
         problems.append(f"{where}: the page scrolls sideways ({state['scroll']} > {state['inner']} px)")
+    if state["clipped"]:
+        problems.append(f"{where}: {state['clipped']} card values run past the edge of their card")
     if state["broken"]:
         problems.append(f"{where}: {state['broken']} of {state['images']} images do not decode")
     return problems
@@ -155,7 +162,7 @@ def _page_problems(browser, path: Path, width: int) -> list[str]:
 def test_every_page_fits_loads_nothing_and_shows_every_image(browser, batch, width):
     assert all(r.status == "ok" for r in batch.reports), [(r.name, r.reason) for r in batch.reports]
     pages = [batch.index] + [batch.out_dir / r.html for r in batch.reports]
-    assert len(pages) == 6
+    assert len(pages) == 7
     problems = [p for path in pages for p in _page_problems(browser, path, width)]
     assert not problems, "\n".join(problems)
 
@@ -289,3 +296,11 @@ def test_batch_workbooks_are_ready_for_a_manager(batch):
     calls = openpyxl.load_workbook(batch.out_dir / f"call_list_{batch.month}.xlsx")["回访清单"]
     flags = {c.value for c in calls["P"][1:] if c.value is not None and c.row <= calls.max_row - 2}
     assert [c.value for c in calls[1]][15] == "超期" and flags <= {"是", "否"}
+
+
+def test_the_chinese_batch_speaks_chinese_in_every_page_and_workbook(batch, data_dir):
+    """Issue 10 §3: no code name, and no English word beyond the accepted abbreviations, in any page or sheet."""
+    from reportscan import data_words_of, scan_folder
+
+    found = scan_folder(batch.out_dir, "zh", data_words_of(data_dir))
+    assert not found, "\n".join(found)
