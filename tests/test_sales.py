@@ -59,7 +59,7 @@ def test_settings_defaults_and_parsing():
     ({"closed_weekdays": ["funday"]}, r"sales.closed_weekdays\[0\]: expected one of mon"),
     ({"closed_dates": ["2027-02-30"]}, r"sales.closed_dates\[0\]: expected a date"),
     ({"followup_within_days": 2.5}, "sales.followup_within_days: expected a whole number"),
-    ({"consultant_units": "invoices"}, "sales.consultant_units: expected orders or deliveries"),
+    ({"consultant_units": "invoices"}, "sales.consultant_units: expected orders, signed_orders or deliveries"),
     ({"model_tiers": {"Aurora": "luxury"}}, "sales.model_tiers.Aurora: expected one of premium"),
     ({"penetration_targets": {"insurance": 85}}, "sales.penetration_targets.insurance: expected a share"),
     ({"penetration_targets": {"tyres": 0.5}}, "sales.penetration_targets.tyres: unknown product"),
@@ -505,3 +505,21 @@ def test_display_words_and_excel_headers_come_from_the_catalog(monkeypatch):
     assert r.headline["time_elapsed_rate"]["display"] == "19.4%"
     assert display.column_format("insurance_penetration_rate", pd.Series([0.5])) == "pct"
     assert display.column_format("units_target_units", pd.Series([2.2])) == "number1"
+
+
+def test_signed_orders_credit_the_month_an_order_was_signed_even_if_it_is_cancelled_later():
+    from kit.sales.ledger import credited
+
+    orders = pd.DataFrame({
+        "order_id": ["O1", "O2", "O3"], "store_id": "S1", "model": "Aurora", "consultant_id": ["E1", "E1", "E2"],
+        "ordered_at": pd.to_datetime(["2026-09-28", "2026-10-03", "2026-10-05"]),
+        "delivered_at": pd.to_datetime([None, None, "2026-10-20"]),
+        "cancelled_at": pd.to_datetime(["2026-10-02", "2026-10-30", None]),
+        "gross_profit": [1000.0, 2000.0, 3000.0]})
+    got = lambda basis: credited(orders, start="2026-10-01", end="2026-10-31", basis=basis).set_index(  # noqa: E731
+        "consultant_id")["credited_units"].to_dict()
+    # signed in October: O2 (E1, cancelled later in the month) and O3 (E2); O1 was signed in September
+    assert got("signed_orders") == {"E1": 1, "E2": 1}
+    # net: O2 signed and cancelled (0), O1's cancellation taken back (−1) → E1 −1
+    assert got("orders") == {"E1": -1, "E2": 1}
+    assert got("deliveries") == {"E1": 0, "E2": 1}  # E1 is listed (a cancellation in the window), credited nothing

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Render an HTML report to PNG with headless Chromium (for reviewing reports and the README screenshots).
 # usage: tools/screenshot.sh [--width W] [--height H] page.html out.png [W] [H]
-#   --width 390 shows the page as on a phone (390 CSS pixels wide); the default is a 1280-pixel laptop screen.
-#   The height is how much of the page is captured (default 2400).
+#   --width 390 shows the page as on a phone (390 CSS pixels wide, a real mobile viewport through Playwright);
+#   the default is a 1280-pixel laptop screen. The height is how much of the page is captured (default 2400).
 set -euo pipefail
 w=1280; h=2400; args=()
 while [ $# -gt 0 ]; do
@@ -16,12 +16,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ ${#args[@]} -ge 2 ] || { sed -n '2,5p' "$0" >&2; exit 2; }
-page=$(realpath "${args[0]}"); out=$(realpath -m "${args[1]}"); w=${args[2]:-$w}; h=${args[3]:-$h}
-browser=$(command -v chromium || command -v chromium-browser || true)
-[ -n "$browser" ] || { echo "screenshot.sh: chromium is not installed (tools/ensure-chromium.sh installs it)" >&2; exit 1; }
-profile=$(mktemp -d)
-trap 'rm -rf "$profile"' EXIT
-"$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
-  --disable-component-update --disable-sync --hide-scrollbars --user-data-dir="$profile" \
-  --window-size="$w,$h" --screenshot="$out" "file://$page" >/dev/null 2>&1
-echo "$out"
+w=${args[2]:-$w}; h=${args[3]:-$h}
+here=$(cd "$(dirname "$0")" && pwd)
+python=${PYTHON:-$here/../.venv/bin/python}
+exec "$python" "$here/screenshot.py" --width "$w" --height "$h" "${args[0]}" "${args[1]}"

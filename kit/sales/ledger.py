@@ -216,9 +216,10 @@ def credited(orders: pd.DataFrame, *, start: object, end: object, basis: str = "
     ----------
     orders : DataFrame
         The order ledger.
-    basis : {"orders", "deliveries"}
+    basis : {"orders", "signed_orders", "deliveries"}
         ``orders``: net orders (placed − cancelled in the window) and their gross profit (a cancelled order's is
-        taken back); ``deliveries``: cars delivered in the window and their gross profit.
+        taken back); ``signed_orders``: orders placed in the window, whatever became of them later;
+        ``deliveries``: cars delivered in the window and their gross profit.
 
     Returns
     -------
@@ -230,10 +231,12 @@ def credited(orders: pd.DataFrame, *, start: object, end: object, basis: str = "
     keys = [by] if isinstance(by, str) else list(by)
     if basis == "orders":
         sign = _window(o["ordered_at"], start, end).astype(int) - _window(o["cancelled_at"], start, end).astype(int)
+    elif basis == "signed_orders":
+        sign = _window(o["ordered_at"], start, end).astype(int)
     elif basis == "deliveries":
         sign = _window(o["delivered_at"], start, end).astype(int)
     else:
-        raise ValueError(f"basis: expected orders or deliveries; got {basis!r}.")
+        raise ValueError(f"basis: expected orders, signed_orders or deliveries; got {basis!r}.")
     c = pd.DataFrame({"credited_units": sign.astype(float)})
     if _filled("gross_profit", o):
         c["credited_gross_profit_cny"] = sign * pd.to_numeric(o["gross_profit"], errors="coerce").fillna(0.0)

@@ -6,8 +6,8 @@ stops trusting both. :func:`reconcile` compares, per month:
 - ``deliveries_vs_sales``: cars delivered per store × model (ledger) with ``sales.units``;
 - ``orders_vs_sales``: orders placed per store × model with ``sales.orders`` (new orders, before cancellations);
 - ``gross_profit_vs_sales``: gross profit of the cars delivered with ``sales.gross_profit``;
-- ``consultant_units_vs_kpi``: each consultant's credited cars (``sales.consultant_units``: net orders or
-  deliveries) with ``kpi`` ``units_sold``;
+- ``consultant_units_vs_kpi``: each consultant's credited cars (``sales.consultant_units``: net orders, signed
+  orders or deliveries) with ``kpi`` ``units_sold``;
 - ``consultant_gross_profit_vs_kpi``: their credited gross profit with ``kpi`` ``gross_profit``.
 
 Counts must be equal; money may differ by ``tolerance_cny`` (exports round). The data-health report shows
@@ -56,7 +56,7 @@ def reconcile(orders: pd.DataFrame, *, sales: pd.DataFrame | None = None, kpi: p
         The monthly sales table and the kpi sheet; checks whose table is missing are skipped.
     months : iterable of str, optional
         ``YYYY-MM`` months to compare; default :func:`covered_months`.
-    basis : {"orders", "deliveries"}
+    basis : {"orders", "signed_orders", "deliveries"}
         What the kpi sheet's units_sold counts (``sales.consultant_units``).
     tolerance_cny : float
         Largest difference in money still counted as agreeing.

@@ -34,7 +34,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TIERS = ("premium", "standard", "entry")
 #: Attached products (精品, 保险, 按揭, 延保, 置换) in display order.
 PRODUCTS = ("accessories", "insurance", "finance", "warranty", "trade_in")
-CONSULTANT_UNITS = ("orders", "deliveries")
+CONSULTANT_UNITS = ("orders", "signed_orders", "deliveries")
 
 
 def _frozen(mapping: Mapping) -> Mapping:
@@ -53,8 +53,9 @@ class SalesSettings:
         Single days the showroom is closed (holidays).
     followup_within_days : int
         The after-delivery call is on time when it is made at most this many days after delivery.
-    consultant_units : {"orders", "deliveries"}
-        What a consultant's ``units_sold`` and ``gross_profit`` in the kpi table count.
+    consultant_units : {"orders", "signed_orders", "deliveries"}
+        What a consultant's ``units_sold`` and ``gross_profit`` in the kpi table count: orders net of the month's
+        cancellations, orders signed in the month (a later cancellation not taken back), or cars delivered.
     model_tiers : mapping model -> tier
         Margin tier of each car model (premium, standard, entry).
     penetration_targets : mapping product -> rate
@@ -101,7 +102,7 @@ class SalesSettings:
                               f"got {within!r}.")
         basis = mapping.get("consultant_units", "orders")
         if basis not in CONSULTANT_UNITS:
-            raise ConfigError(f"{where}.consultant_units: expected orders or deliveries; got {basis!r}.")
+            raise ConfigError(f"{where}.consultant_units: expected orders, signed_orders or deliveries; got {basis!r}.")
         tiers_raw = mapping.get("model_tiers") or {}
         if not isinstance(tiers_raw, Mapping):
             raise ConfigError(f"{where}.model_tiers: expected a mapping such as {{Aurora: premium}}; got {tiers_raw!r}.")

@@ -336,7 +336,7 @@ def _by_consultant(o: pd.DataFrame, period: Period, mtd: Period, pace: Pace, kpi
     out["credited_units"] = frame["credited_units"]
     _score(out, "units", "credited_units", _targets_for(frame, wide, ["consultant_id"], "units_sold"), pace,
            "units", run_rate=True)
-    other = "deliveries_units" if s.consultant_units == "orders" else "net_orders_units"
+    other = "net_orders_units" if s.consultant_units == "deliveries" else "deliveries_units"  # the basis not credited
     out[other] = frame[other]
     if "credited_gross_profit_cny" in frame.columns:
         out["credited_gross_profit_cny"] = frame["credited_gross_profit_cny"].fillna(0.0)
