@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kit import config
 
 pytestmark = pytest.mark.slow
 
@@ -59,12 +58,10 @@ def browser():
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory) -> Path:
-    from kit.samples import make_dealership
+    from kit.samples import write_dealership
 
     data = tmp_path_factory.mktemp("dealer")
-    for name, frame in make_dealership(seed=11, scale=0.15).items():
-        frame.to_csv(data / f"{name}.csv", index=False)
-    shutil.copyfile(config.DEFAULT_SETTINGS_FILE, data / "dealer.yml")
+    write_dealership(data, seed=11, scale=0.15)
     return data
 
 

@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from kit import cli, config, io
+from kit import cli, io
 from kit.exceptions import ConfigError, DataContractError
 
 TODAY = dt.date(2026, 12, 3)
@@ -33,12 +33,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def sample_dir(tmp_path_factory) -> Path:
-    from kit.samples import make_dealership
+    from kit.samples import write_dealership
 
     out = tmp_path_factory.mktemp("hostile_sample")
-    for name, frame in make_dealership(seed=3, scale=0.05, start="2025-11").items():
-        frame.to_csv(out / f"{name}.csv", index=False)
-    shutil.copyfile(config.DEFAULT_SETTINGS_FILE, out / "dealer.yml")
+    write_dealership(out, seed=3, scale=0.05, start="2025-11")
     return out
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
@@ -13,12 +12,10 @@ from kit.exceptions import KitError
 
 @pytest.fixture(scope="module")
 def small_dealer(tmp_path_factory):
-    from kit.samples import make_dealership
+    from kit.samples import write_dealership
 
     folder = tmp_path_factory.mktemp("dealer")
-    for name, frame in make_dealership(seed=5, scale=0.1, start="2025-11", end="2026-10").items():
-        frame.to_csv(folder / f"{name}.csv", index=False)
-    shutil.copyfile(config.DEFAULT_SETTINGS_FILE, folder / "dealer.yml")
+    write_dealership(folder, seed=5, scale=0.1, start="2025-11", end="2026-10")
     return folder
 
 

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 
-from kit import config
 from kit.runner import available_reports, run_batch
 
 pytestmark = pytest.mark.slow  # the end-to-end batch: `make test` runs it, `make test-fast` leaves it out
@@ -19,12 +16,10 @@ EXPECTED = ["data_health", "sales_performance", "lead_scoring", "staff_turnover"
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
-    from kit.samples import make_dealership
+    from kit.samples import write_dealership
 
     data = tmp_path_factory.mktemp("dealer")
-    for name, frame in make_dealership(seed=11, scale=0.35).items():
-        frame.to_csv(data / f"{name}.csv", index=False)
-    shutil.copyfile(config.DEFAULT_SETTINGS_FILE, data / "dealer.yml")
+    write_dealership(data, seed=11, scale=0.35)
     return data
 
 

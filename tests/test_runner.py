@@ -19,7 +19,7 @@ import pytest
 from kit import cli, config, io
 from kit.exceptions import ConfigError
 from kit.runner import lock as locks
-from kit.runner.periods import UsageError, choose_period, label_kind, period_from_label
+from kit.runner.periods import choose_period, label_kind, period_from_label
 from kit.runner.privacy import PersonalValues, scrub_file
 from kit.settings import RunSettings, load_settings, parse_settings
 
@@ -70,12 +70,10 @@ def failing_notebook(path: Path, message: str = "the sales table has no rows for
 
 
 def make_data(out: Path, scale: float = 0.1) -> Path:
-    from kit.samples import make_dealership
+    from kit.samples import write_dealership
 
     out.mkdir(parents=True, exist_ok=True)
-    for name, frame in make_dealership(seed=1, scale=scale).items():
-        frame.to_csv(out / f"{name}.csv", index=False)
-    shutil.copyfile(config.DEFAULT_SETTINGS_FILE, out / "dealer.yml")
+    write_dealership(out, seed=1, scale=scale)
     return out
 
 

@@ -5,7 +5,6 @@ worked out here straight from the roster, and its pages and workbook must speak 
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from pathlib import Path
 
@@ -23,12 +22,10 @@ import reportscan  # noqa: E402
 @pytest.fixture(scope="module")
 def dealership(tmp_path_factory):
     from kit import io
-    from kit.samples import make_dealership
+    from kit.samples import write_dealership
 
     data = tmp_path_factory.mktemp("dealer")
-    for name, frame in make_dealership(seed=3, scale=0.1, start="2023-11", end="2026-10").items():
-        frame.to_csv(data / f"{name}.csv", index=False)
-    shutil.copyfile(config.DEFAULT_SETTINGS_FILE, data / "dealer.yml")
+    write_dealership(data, seed=3, scale=0.1, start="2023-11", end="2026-10")
     dealer = io.load_dealer(data)
     return data, dealer, io.latest_complete_month(dealer)
 

@@ -16,14 +16,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from kit import io
+from kit import io, periods
 from kit.exceptions import DataContractError, KitError
 
 KINDS = ("day", "week", "month")
 MONTH_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 WEEK_RE = re.compile(r"(\d{4})-W(0[1-9]|[1-4]\d|5[0-3])")
 DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
-#: tables whose month must be complete before ``--month last`` publishes it (the loader's choose_month uses these)
 #: tables that carry daily rows; a day or week run reaches at most the last day all of them cover
 DAILY_TABLES = (("leads", "created_at"), ("followups", "at"))
 
@@ -44,13 +43,8 @@ class Period:
 
     @property
     def label(self) -> str:
-        """The folder name: ``2026-10``, ``2026-W45`` or ``2026-11-02``."""
-        if self.kind == "month":
-            return self.start.strftime("%Y-%m")
-        if self.kind == "week":
-            year, week, _ = self.start.isocalendar()
-            return f"{year}-W{week:02d}"
-        return self.start.isoformat()
+        """The folder name: ``2026-10``, ``2026-W45`` or ``2026-11-02`` (:attr:`kit.periods.Period.label`)."""
+        return periods.period(self.kind, self.start).label
 
     @property
     def month(self) -> str:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import numpy as np
 import pandas as pd
 
 from kit.exceptions import DataContractError

@@ -37,7 +37,7 @@ several brands, sizes and seasons (:mod:`kit.samples.brands`) with the same mode
 (:mod:`kit.samples.fast`) so 100 stores take minutes, not hours.
 
 Public API: :func:`make_dealership`, :func:`make_leads`, :func:`make_staff`, :func:`make_sales`,
-:func:`write_samples`, :func:`make_group`, :func:`write_group`. Modules: ``parameters`` (the planted values),
+:func:`write_samples`, :func:`write_dealership`, :func:`make_group`, :func:`write_group`. Modules: ``parameters`` (the planted values),
 ``simulation`` (the month-by-month simulation), ``fast`` (its leads as arrays), ``frames`` (its tables),
 ``ledger`` (orders, sales, targets), ``dealership`` (the sample's generators), ``brands`` and ``group`` (dealer
 groups), ``writers`` (files).
@@ -60,10 +60,10 @@ from kit.samples.parameters import (
     TEAM_TURNOVER_NORM, TIERS, TRADE_IN_INCOME_CNY, TRADE_IN_TAKE_UP, WARRANTY_CNY, WARRANTY_TAKE_UP,
     WARRANTY_TIER_LOGIT,
 )
-from kit.samples.writers import write_samples
+from kit.samples.writers import write_dealership, write_samples
 
 __all__ = [
-    "make_dealership", "make_group", "make_leads", "make_sales", "make_staff", "write_group", "write_samples",
+    "make_dealership", "make_group", "make_leads", "make_sales", "make_staff", "write_dealership", "write_group", "write_samples",
     "ACCESSORIES_CNY", "ACCESSORIES_TAKE_UP", "ANNUAL_TREND", "BURN_IN_MONTHS", "Brand", "CANCELLATION",
     "CHANNEL_MIX", "CONSULTANT_POSTS", "CarModel", "DEALER_NAME", "DEAL_SKILL", "DEFAULT_SEED", "DELIVERY_FOLLOWUP",
     "EVENT_MONTH_FACTOR", "FESTIVAL_FEBRUARY_AFTER_JANUARY", "FESTIVAL_MONTH_FACTOR", "FILLER_CONTACTS",

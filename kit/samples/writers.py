@@ -270,6 +270,20 @@ def _readme(seed: int, tables: dict[str, pd.DataFrame]) -> str:
     return "\n".join(lines)
 
 
+def write_dealership(out_dir: str | Path, **options) -> Path:
+    """Write a generated dealership folder (every table as plain CSV, the kit's example ``dealer.yml``); return it.
+
+    ``options`` go to :func:`make_dealership` (``seed``, ``scale``, ``start``, ``end``, ``n_stores``). For tests and
+    for trying the kit on a small dealership; the committed sample is :func:`write_samples`.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, frame in make_dealership(**options).items():
+        frame.to_csv(out / f"{name}.csv", index=False)
+    shutil.copyfile(Path(kit.__file__).parent / "templates" / "dealer.yml", out / "dealer.yml")
+    return out
+
+
 def write_samples(out_dir: str | Path, *, seed: int = DEFAULT_SEED) -> dict[str, Path]:
     """Write the sample dealership to ``out_dir`` (the committed ``data_samples/``).
 
