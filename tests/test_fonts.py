@@ -101,6 +101,7 @@ def test_a_collection_without_chinese_glyphs_is_refused(tmp_path):
         fonts.extract_face(path, tmp_path / "cache")
 
 
+@pytest.mark.slow
 def test_a_fresh_process_with_an_empty_font_cache_embeds_the_bundled_font(tmp_path):
     """The regression from a fresh clone: matplotlib's cache found the system .ttc and no font was embedded."""
     env = {**os.environ, "MPLCONFIGDIR": str(tmp_path / "mpl"), "KIT_CACHE_DIR": str(tmp_path / "kit"),

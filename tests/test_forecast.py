@@ -445,6 +445,7 @@ def test_backtest_mase_smape_bias_and_mape_by_hand():
     assert overall["mase"] == pytest.approx(4.0) and pd.isna(overall["unique_id"])
 
 
+@pytest.mark.slow
 def test_backtest_rows_for_every_method_with_and_without_the_festival(awkward):
     df = awkward[awkward["unique_id"].isin(["regular", "intermittent", "short_18"])]
     result = kf.backtest(df, 2, windows=3)

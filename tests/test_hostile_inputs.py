@@ -229,6 +229,7 @@ def test_an_unreadable_table_is_refused_for_real(folder):
     assert problem.file == "followups.csv" and "permission denied" in problem.found
 
 
+@pytest.mark.slow
 def test_a_named_pipe_as_a_table_is_refused_without_hanging(folder):
     (folder / "stock.csv").unlink()
     os.mkfifo(folder / "stock.csv")
@@ -554,6 +555,7 @@ def test_a_gbk_dealer_yml_is_read(folder):
     assert io.load_dealer(folder, today=TODAY).settings.dealer.name == "示范汽车"
 
 
+@pytest.mark.slow
 def test_a_named_pipe_as_dealer_yml_is_refused_without_hanging(folder):
     (folder / "dealer.yml").unlink()
     os.mkfifo(folder / "dealer.yml")
@@ -569,6 +571,7 @@ def test_a_folder_as_dealer_yml_is_refused(folder):
     assert "dealer.yml: is a folder" in problem.found
 
 
+@pytest.mark.slow
 def test_a_yaml_alias_bomb_is_refused_without_expanding_it(folder):
     """Nine levels of nine aliases expand to 9**9 (387 million) strings; refused at the first anchor instead."""
     lines = ["dealer:", "  name: X", "  stores:", '    a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']

@@ -141,6 +141,7 @@ def test_store_and_group_rows_are_sums_and_the_headline_is_the_total():
     assert first.loc["ALL/ALL", "level"] == "group"
 
 
+@pytest.mark.slow
 def test_every_store_keeps_its_line_unless_it_was_over_before():
     rng = np.random.default_rng(3)
     for _ in range(20):
@@ -282,6 +283,7 @@ def test_a_custom_policy_and_the_summary_by_hand():
     assert row["months_of_stock"] == 0
 
 
+@pytest.mark.slow
 def test_kit_policy_meets_steady_demand_within_the_line():
     detail = kf.order_policy_backtest(constant_sales(units=6), months=3, policy="kit",
                                       forecast_options={"method": "bottom_up", "spring_festival": False})

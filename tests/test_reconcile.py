@@ -60,12 +60,14 @@ def test_every_level_adds_up(group, method):
     assert assert_coherent(fc, "base_yhat") > 1e-3
 
 
+@pytest.mark.slow
 def test_bottom_up_keeps_the_bottom_forecasts(group):
     fc = kf.reconcile(group, 3, method="bottom_up", spring_festival=False)
     bottom = fc[fc["level"] == "store_model"]
     np.testing.assert_allclose(bottom["yhat"], bottom["base_yhat"], rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_levels_and_order(group):
     fc = kf.reconcile(group, 2, spring_festival=False, level=(80,))
     assert fc["level"].drop_duplicates().tolist() == ["group", "store", "model", "store_model"]
@@ -113,6 +115,7 @@ def test_bad_input(group):
         kf.reconcile(group.assign(unique_id="S1/ALL").drop_duplicates(["unique_id", "ds"]), 2)
 
 
+@pytest.mark.slow
 def test_backtest_scores_base_and_reconciled_per_level(group):
     result = kf.backtest(group, 2, windows=2, methods=["seasonal_naive", "auto"], spring_festival=False,
                          reconcile="bottom_up")

@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 from nbtool import code, md, write  # noqa: E402
 
+pytestmark = pytest.mark.slow  # every test here runs reports end to end (make test-fast leaves them out)
+
 TODAY = "2026-11-15"  # the runs' "today": after the small dealership's last month (2026-10)
 PARAMS = ('month: str = "2026-10"\ndata_dir: str = "data_samples"\nlang: str = "en"\nglue_file: str = ""\n'
           'output_dir: str = ""\nmask_personal_data: bool = True\nperiod: str = "month"\nperiod_start: str = ""\n'

@@ -18,6 +18,8 @@ import yaml
 
 from kit import config
 
+pytestmark = pytest.mark.slow  # every test here runs reports end to end (make test-fast leaves them out)
+
 TIER_OF = {"Aurora": "premium", "Falcon": "premium", "Nova": "premium", "Breeze": "standard", "Comet": "standard",
            "EV5": "standard", "Dart": "entry", "Glide": "entry"}
 SALES_SECTION = """

@@ -86,6 +86,7 @@ def turnover_last_12_months(staff: pd.DataFrame, roles: list[str]) -> float:
 # --------------------------------------------------------------------------- determinism
 
 
+@pytest.mark.slow
 def test_same_seed_gives_identical_frames():
     first = samples.make_dealership(seed=11, scale=0.05)
     second = samples.make_dealership(seed=11, scale=0.05)
@@ -94,6 +95,7 @@ def test_same_seed_gives_identical_frames():
         pd.testing.assert_frame_equal(first[name], second[name])
 
 
+@pytest.mark.slow
 def test_different_seed_gives_different_frames():
     first = samples.make_dealership(seed=11, scale=0.05)
     other = samples.make_dealership(seed=12, scale=0.05)
@@ -101,6 +103,7 @@ def test_different_seed_gives_different_frames():
     assert not first["staff"].equals(other["staff"])
 
 
+@pytest.mark.slow
 def test_regenerating_reproduces_the_committed_files_byte_for_byte(tmp_path):
     written = samples.write_samples(tmp_path, seed=committed_seed())
     committed = sorted(p.relative_to(DATA) for p in DATA.rglob("*") if p.is_file())
@@ -111,6 +114,7 @@ def test_regenerating_reproduces_the_committed_files_byte_for_byte(tmp_path):
     assert different == []
 
 
+@pytest.mark.slow
 def test_the_grade_log_draws_nothing_from_the_other_tables_streams(monkeypatch):
     """The grade log has its own random stream: without it, every other table comes out the same."""
     with_log = samples.make_dealership(seed=4, scale=0.05, include_truth=True)
@@ -137,6 +141,7 @@ def test_frames_have_canonical_dtypes():
     assert tables["kpi"]["month"].str.fullmatch(r"\d{4}-\d{2}").all()
 
 
+@pytest.mark.slow
 def test_scale_shrinks_the_dealership():
     small = samples.make_dealership(seed=5, scale=0.05, start="2025-01", end="2025-12")
     bigger = samples.make_dealership(seed=5, scale=0.2, start="2025-01", end="2025-12")
@@ -438,6 +443,7 @@ def test_committed_files_stay_under_5_mb():
 # --------------------------------------------------------------------------- dealer exports
 
 
+@pytest.mark.slow
 def test_excel_export_has_title_rows_chinese_headers_and_values(leads):
     path = DATA / "dealer_exports" / "leads.xlsx"
     with zipfile.ZipFile(path) as archive:   # counting <row> elements is much faster than reading every cell

@@ -17,6 +17,8 @@ import pytest
 
 from test_runner import TODAY, good_notebook, leftovers, make_data
 
+pytestmark = pytest.mark.slow  # every test here runs reports end to end (make test-fast leaves them out)
+
 ROOT = Path(__file__).resolve().parents[1]
 GATE = ("import os, pathlib, time\n"
         "pathlib.Path(os.environ['KIT_TEST_STARTED']).write_text(str(os.getpid()))\n"
