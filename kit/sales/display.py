@@ -3,6 +3,8 @@
 Every word comes from the display catalog (``kit/catalog/sales.yml``). Formats follow the unit in a column's name
 (``_cny`` money, ``_rate`` percent, ``_units`` cars); a long table whose rows mix units (the month at a glance, the
 comparisons) is formatted row by row. Cells of figures behind pace or below target are marked red (red is bad).
+The Excel workbook (:func:`excel_sheets`) keeps numbers as numbers, one format per column: there the long tables'
+shares are percent numbers with the unit column saying %, and every column has a ``sales.def.<column>`` definition.
 The functions take the notebook's :class:`kit.notebook.Report` for its language, people and table writer.
 """
 
