@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from kit import i18n
-from kit.report.format import fmt_int, fmt_money, fmt_number, fmt_pct
 from kit.report.excel import Sheet
+from kit.report.format import fmt_int, fmt_money, fmt_number, fmt_pct
 from kit.report.masking import mask_name, mask_phone
 from kit.sales.advice import what_to_do
 from kit.sales.comparisons import Window
