@@ -94,7 +94,7 @@ def test_glance_shares_are_percent_numbers_with_a_percent_unit(run):
     pen = rows[i18n.label("insurance_penetration", lang, group="sales_measure")]
     assert ws.cell(row=pen, column=unit_col).value == "%"
     assert ws.cell(row=pen, column=value_col).value == pytest.approx(100 * g.loc["insurance_penetration", "value"])
-    assert ws.cell(row=pen, column=value_col).number_format == ONE_DECIMAL
+    assert ws.cell(row=pen, column=value_col).number_format == COUNT  # whole cars, whole yuan, whole percent
     target_col = _column(ws, i18n.label("target", lang, group="sales_glance"))
     assert ws.cell(row=pen, column=target_col).value == pytest.approx(85)  # the 0.85 target, in percent
     cars = rows[i18n.label("deliveries", lang, group="sales_measure")]
@@ -102,6 +102,9 @@ def test_glance_shares_are_percent_numbers_with_a_percent_unit(run):
     assert ws.cell(row=cars, column=value_col).value == g.loc["deliveries", "value"]
     assert ws.cell(row=cars, column=rate_col).number_format == PCT
     assert ws.cell(row=cars, column=rate_col).value == pytest.approx(g.loc["deliveries", "achievement_rate"])
+    if not perf.pace.complete:  # cars a day and projections keep their decimal
+        projected = _column(ws, i18n.label("projected", lang, group="sales_glance"))
+        assert ws.cell(row=cars, column=projected).number_format == ONE_DECIMAL
     for i in rows.values():  # no share shown as 0.88 next to a unit of cars or yuan
         unit, value = ws.cell(row=i, column=unit_col).value, ws.cell(row=i, column=value_col).value
         if unit != "%" and isinstance(value, float) and 0 < value < 1:
@@ -110,6 +113,11 @@ def test_glance_shares_are_percent_numbers_with_a_percent_unit(run):
     rows = {ws.cell(row=i, column=1).value: i for i in range(2, 2 + _data_rows(ws))}
     reg = rows[i18n.label("registration_rate", lang)]
     assert ws.cell(row=reg, column=2).value == "%"
+    first_change = next(c for c in perf.comparison.columns if c.startswith("change_"))
+    change = ws.cell(row=reg, column=list(perf.comparison.columns).index(first_change) + 2)  # after the unit column
+    assert change.number_format == ONE_DECIMAL  # in percentage points for a share
+    assert change.value == pytest.approx(100 * perf.comparison.set_index("measure").loc["registration_rate",
+                                                                                       first_change])
     assert ws.cell(row=rows[i18n.label("visitors_total", lang)], column=2).value == \
         i18n.label("visitors", lang, group="sales_unit")
 

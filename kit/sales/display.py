@@ -397,7 +397,11 @@ def _glance_frame(perf: SalesPerformance) -> pd.DataFrame:
 
 
 def _long_excel(work: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
-    """A long table's numbers for Excel: shares as percent numbers (unit %), changes in % or points."""
+    """A long table's numbers for Excel: shares as percent numbers (unit %), changes in % or points.
+
+    A value column is shown in whole numbers when its cars and visitors are whole (projections and cars per day
+    keep one decimal).
+    """
     work = work.copy()
     if "unit" not in work.columns:
         work.insert(1, "unit", work["measure"].map(unit_of))
@@ -412,8 +416,13 @@ def _long_excel(work: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
             formats[col] = "pct"
             continue
         values = work[col].astype(float)
-        work[col] = values * 100 if col.startswith("change_") else values.where(~rate, values * 100)
-        formats[col] = "number1"
+        if col.startswith("change_"):
+            work[col], formats[col] = values * 100, "number1"
+            continue
+        work[col] = values.where(~rate, values * 100)
+        counts = values[work["unit"].isin(("units", "visitors", "leads")).to_numpy()]
+        # whole cars show whole (money is whole yuan anyway); a share then shows as a whole percent
+        formats[col] = "int" if _int_like(counts) else "number1"
     work["unit"] = work["unit"].where(~rate, "percent")
     return work, formats
 
