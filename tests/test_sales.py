@@ -493,11 +493,12 @@ def test_display_words_and_excel_headers_come_from_the_catalog(monkeypatch):
     r = notebook.Report(name="sales_performance", lang="zh", dealer=dealer, period=periods.period("day", "2026-10-06"))
     perf = performance(dealer, r.period)
     sheets = display.excel_sheets(r, perf)
-    for name, frame in sheets.items():
-        for header in frame.columns:
+    for name, sheet in sheets.items():
+        assert set(sheet.labels) == set(sheet.frame.columns), name
+        for header in sheet.labels.values():
             assert not any(ch == "_" for ch in str(header)), (name, header)
             assert str(header).isascii() is False or str(header) in ("SUV",), (name, header)
-    glance = sheets[i18n.t("sales.sheet.glance", "zh")]
+    glance = sheets[i18n.t("sales.sheet.glance", "zh")].frame
     assert glance.iloc[0, 0] == "交车" and "落后进度" in set(glance.iloc[:, -1])
     display.headline(r, perf)
     assert r.headline["deliveries_units"]["value"] == 1  # B, delivered on 6 October itself

@@ -3,6 +3,8 @@
 Every word comes from the display catalog (``kit/catalog/sales.yml``). Formats follow the unit in a column's name
 (``_cny`` money, ``_rate`` percent, ``_units`` cars); a long table whose rows mix units (the month at a glance, the
 comparisons) is formatted row by row. Cells of figures behind pace or below target are marked red (red is bad).
+The Excel workbook (:func:`excel_sheets`) keeps numbers as numbers, one format per column: there the long tables'
+shares are percent numbers with the unit column saying %, and every column has a ``sales.def.<column>`` definition.
 The functions take the notebook's :class:`kit.notebook.Report` for its language, people and table writer.
 """
 
@@ -15,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from kit import i18n
+from kit.report.excel import Sheet
 from kit.report.format import fmt_int, fmt_money, fmt_number, fmt_pct
 from kit.report.masking import mask_name, mask_phone
 from kit.sales.advice import what_to_do
@@ -218,10 +221,7 @@ def _long_values(work: pd.DataFrame, r: Any) -> tuple[pd.DataFrame, dict[str, st
 
 def glance(r: Any, perf: SalesPerformance):
     """The month at a glance: each measure month to date against target (and this period's own value)."""
-    g = perf.glance
-    if not g.empty and perf.pace.complete:
-        g = g.drop(columns=[c for c in ("projected", "needed_per_day") if c in g.columns])
-    return table(r, g, perf=perf)
+    return table(r, _glance_frame(perf), perf=perf)
 
 
 def comparison(r: Any, perf: SalesPerformance, *, month_to_date: bool = False):
@@ -336,29 +336,119 @@ def _num(value: Any) -> float | None:
 # --------------------------------------------------------------------------- Excel
 
 
-def excel_sheets(r: Any, perf: SalesPerformance) -> dict[str, pd.DataFrame]:
-    """The tables a manager keeps, one sheet each, headers and codes in the reader's words, numbers as numbers."""
-    frames = {"glance": perf.glance, "by_store": perf.by_store, "by_consultant": perf.by_consultant,
+#: The sheets of the workbook in order: sheet code -> the frame of :class:`SalesPerformance` it shows.
+_SHEETS = ("glance", "by_store", "by_consultant", "tier_mix", "by_model", "attached", "attached_by_consultant",
+           "traffic_daily", "traffic_weekly", "followup", "overdue", "comparison")
+#: Columns that name a row (kept in view when scrolling right).
+_ROW_NAMES = ("measure", "unit", "store_id", "consultant_id", "tier", "model", "product", "date", "week",
+              "order_id")
+#: Sheets whose rows do not add up: long tables of mixed units, and one row per car to call.
+_NO_TOTALS = ("glance", "comparison", "overdue")
+
+
+def excel_sheets(r: Any, perf: SalesPerformance) -> dict[str, Sheet]:
+    """The tables a manager keeps, one :class:`~kit.report.excel.Sheet` each, keyed by the sheet's name.
+
+    Columns stay codes (headers, formats and About-sheet definitions are keyed by them); values that are codes
+    (stores, consultants, measures, statuses) are in the reader's words. Counts are whole cars, money ¥, rates
+    percentages; the long tables (the month at a glance, the comparisons) hold cars, ¥ and shares in one column,
+    so their shares are written as percent numbers with the unit column saying %, and their changes in % (shares:
+    percentage points). Additive columns get a total row below the data.
+    """
+    frames = {"glance": _glance_frame(perf), "by_store": perf.by_store, "by_consultant": perf.by_consultant,
               "tier_mix": perf.mix.table, "by_model": perf.by_model, "attached": perf.attached,
               "attached_by_consultant": perf.attached_by_consultant, "traffic_daily": perf.traffic_daily,
               "traffic_weekly": perf.traffic_weekly, "followup": perf.followup,
               "overdue": masked(perf.overdue, r.mask) if perf.overdue is not None else None,
               "comparison": perf.comparison}
-    sheets = {}
-    for code, frame in frames.items():
+    sheets: dict[str, Sheet] = {}
+    for code in _SHEETS:
+        frame = frames[code]
         if frame is None or frame.empty:
             continue
         work = frame.drop(columns=[c for c in frame.columns if c.endswith(("_below_target", "_below_line"))
                                    or c == "below_line"])
-        work = translate(work, r)
-        headers = _headers(work, r, perf)
+        if "measure" in work.columns:
+            work, formats = _long_excel(work)
+        else:
+            formats = {c: f for c in work.columns if (f := column_format(c, work[c])) is not None}
+        labels = _headers(work, r, perf)
+        for col in labels:
+            if col.startswith("change_"):
+                labels[col] = i18n.t("sales.excel.change_header", r.lang, label=labels[col])
         seen: dict[str, int] = {}
-        for col, text in headers.items():  # two codes with one header would merge in Excel; keep both
+        for col, text in labels.items():  # two codes with one header would merge in Excel; keep both
             seen[text] = seen.get(text, 0) + 1
             if seen[text] > 1:
-                headers[col] = f"{text} ({seen[text]})"
-        sheets[i18n.t(f"sales.sheet.{code}", r.lang)] = work.rename(columns=headers)
+                labels[col] = f"{text} ({seen[text]})"
+        freeze = next((i for i, c in enumerate(work.columns) if c not in _ROW_NAMES), len(work.columns))
+        sheets[i18n.t(f"sales.sheet.{code}", r.lang)] = Sheet(
+            translate(work, r), formats=formats, labels=labels, definitions=_definitions(r, work.columns, perf),
+            totals=None if code in _NO_TOTALS else _additive(code, formats) or None, freeze_columns=freeze)
     return sheets
+
+
+def _glance_frame(perf: SalesPerformance) -> pd.DataFrame:
+    """The glance table; a closed month has no projection or cars needed per day."""
+    g = perf.glance
+    if not g.empty and perf.pace.complete:
+        g = g.drop(columns=[c for c in ("projected", "needed_per_day") if c in g.columns])
+    return g
+
+
+def _long_excel(work: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """A long table's numbers for Excel: shares as percent numbers (unit %), changes in % or points.
+
+    A value column is shown in whole numbers when its cars and visitors are whole (projections and cars per day
+    keep one decimal).
+    """
+    work = work.copy()
+    if "unit" not in work.columns:
+        work.insert(1, "unit", work["measure"].map(unit_of))
+    work["unit"] = work["unit"].mask(work["measure"].eq("visitors_total"), "visitors").mask(
+        work["measure"].eq("registered_leads"), "leads")  # counts of people, not cars
+    rate = work["unit"].eq("rate").to_numpy()
+    formats = {"measure": "text", "unit": "text"}
+    for col in work.columns:
+        if col in ("measure", "unit") or not pd.api.types.is_numeric_dtype(work[col]):
+            continue
+        if col == "achievement_rate":
+            formats[col] = "pct"
+            continue
+        values = work[col].astype(float)
+        if col.startswith("change_"):
+            work[col], formats[col] = values * 100, "number1"
+            continue
+        work[col] = values.where(~rate, values * 100)
+        counts = values[work["unit"].isin(("units", "visitors", "leads")).to_numpy()]
+        # whole cars show whole (money is whole yuan anyway); a share then shows as a whole percent
+        formats[col] = "int" if _int_like(counts) else "number1"
+    work["unit"] = work["unit"].where(~rate, "percent")
+    return work, formats
+
+
+def _additive(code: str, formats: dict[str, str]) -> list[str]:
+    """The columns of a sheet whose sum means something: cars, ¥, visitors (not rates, per-car or per-day figures).
+
+    Cars with an attached product are not summed across products (a car with insurance and a loan counts twice).
+    """
+    return [c for c, f in formats.items() if f in ("int", "money", "number1")
+            and not any(part in c for part in ("per_unit", "per_day", "days_overdue"))
+            and not (code == "attached" and c == "units")]
+
+
+def _definitions(r: Any, columns: Iterable[str], perf: SalesPerformance) -> dict[str, str]:
+    """About-sheet definition of each column: ``sales.def.<column>``; this period's and change columns share one."""
+    out = {}
+    for col in columns:
+        if col.startswith("change_"):
+            out[col] = i18n.t("sales.def.change", r.lang, window=_label(r, col[len("change_"):], "sales"))
+        elif col.startswith("period_") and col != "period_value":
+            out[col] = i18n.t("sales.def.period_column", r.lang, column=_label(r, col[len("period_"):], "sales"),
+                              period=perf.period.label)
+        else:
+            out[col] = i18n.t(f"sales.def.{col}", r.lang)
+    return out
 
 
 def excel_file_name(perf: SalesPerformance) -> str:
