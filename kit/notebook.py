@@ -111,15 +111,28 @@ class Report:
     def shared(self, name: str, **expected: object) -> Any:
         """A result the group run computed once for every store (cut to this report's store), or None.
 
-        None outside a group run, or when the run's result was made for other ``expected`` parameters (e.g.
-        ``months=6`` where the run forecast 4) or could not be computed; the caller then computes it itself, so a
-        notebook behaves the same with or without it. Names and what each holds: :data:`kit.group.shared.STEPS`.
+        None outside a group run, or when the run's result was made for another period than this report's, for
+        other ``expected`` parameters (e.g. ``months=6`` where the run forecast 4), or could not be computed; the
+        caller then computes it itself, so a notebook behaves the same with or without it. Names and what each
+        holds: :data:`kit.group.shared.STEPS`.
+
+        >>> res = kl.analyse(r.dealer, period=r.period, model=r.shared("lead_model"))   # doctest: +SKIP
         """
         if self.shared_dir is None:
             return None
-        from kit.group.shared import read_shared
+        from kit.group.shared import STEPS, read_shared
 
-        return read_shared(self.shared_dir, name, store=self.store, **expected)
+        step = STEPS.get(name)
+        context = step.expect(self) if step is not None else {}
+        return read_shared(self.shared_dir, name, store=self.store, **(context | expected))
+
+    def shared_or(self, name: str, compute, *args: object, expected: dict | None = None, **kwargs: object) -> Any:
+        """:meth:`shared` ``name``, or ``compute(*args, **kwargs)`` when the run has none for this report.
+
+        >>> fc = r.shared_or("forecast", kf.reconcile, series, 4, expected={"months": 4})   # doctest: +SKIP
+        """
+        found = self.shared(name, **(expected or {}))
+        return found if found is not None else compute(*args, **kwargs)
 
     # ----------------------------------------------------------------- words
 

@@ -240,9 +240,13 @@ def test_the_lead_model_is_fitted_once_for_the_group_and_every_store_reads_it_in
         r = notebook.start("lead_scoring", month="2026-10", run={"store": store, "snapshot_dir": str(snap),
                                                                  "shared_dir": str(tmp_path / "shared")})
         assert set(r.dealer.leads["store_id"]) == {store}
-        model = r.shared("lead_model", as_of="2026-10-31")
+        model = r.shared("lead_model")  # the report's own day: the end of October
         assert model == {"fitted_on": ["A", "B"], "as_of": "2026-10-31"}  # the group's model
-        assert r.shared("lead_model", as_of="2026-09-30") is None  # fitted for another day: the report fits its own
+        assert r.shared_or("lead_model", refit) == model
+        september = notebook.start("lead_scoring", month="2026-09", run={
+            "store": store, "snapshot_dir": str(snap), "shared_dir": str(tmp_path / "shared")})
+        assert september.shared("lead_model") is None  # fitted for another day: that report fits its own
+        assert september.shared_or("lead_model", lambda: "its own") == "its own"
     assert calls == [len(hand.leads)]
 
 

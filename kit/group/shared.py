@@ -19,6 +19,7 @@ report that asks early waits for it; a failed step gives None and the report com
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import time
@@ -44,6 +45,7 @@ class Step:
     cut: Callable[[Any, str], Any] | None  # (result, store) -> the store's part; None: the same for every store
     kind: str  # "joblib" or "parquet"
     needs: tuple[str, ...] = ()  # steps whose results it uses (computed before it)
+    expect: Callable[[Any], dict] = lambda report: {}  # what a report's context says it must have been made for
 
 
 # --------------------------------------------------------------------------- the steps
@@ -101,13 +103,22 @@ def _league_row(frame: pd.DataFrame, store: str) -> pd.DataFrame:
     return frame[frame["store_id"].astype(str) == store].reset_index(drop=True)
 
 
+def _same_day(report) -> dict:
+    return {"as_of": report.period.end}
+
+
+def _same_month(report) -> dict:
+    return {"month": report.month}
+
+
 STEPS: dict[str, Step] = {s.name: s for s in (
-    Step("lead_model", "the lead model (kit.leads.LeadModel) fitted on every store's closed leads", _lead_model,
-         None, "joblib"),
-    Step("forecast", "the reconciled group → store → model forecast (kit.forecast.reconcile), a store's cut by "
-                     "store_forecast", _forecast, store_forecast, "parquet"),
+    Step("lead_model", "the lead model (kit.leads.LeadModel) fitted on every store's closed leads, as known at the "
+                       "period's end", _lead_model, None, "joblib", expect=_same_day),
+    Step("forecast", "the reconciled group → store → model forecast (kit.forecast.reconcile) of the sales up to the "
+                     "month, a store's cut by store_forecast", _forecast, store_forecast, "parquet",
+         expect=_same_month),
     Step("league", "one row per store: the group report's league measures (kit.group.measures.league)", _league,
-         _league_row, "parquet", needs=("forecast",)),
+         _league_row, "parquet", needs=("forecast",), expect=_same_month),
 )}
 
 
@@ -203,6 +214,13 @@ def _record(folder: Path, name: str, wait_seconds: float) -> dict | None:
         time.sleep(POLL_SECONDS)
 
 
+def _text(value: object) -> str:
+    """A parameter as compared: dates and timestamps as ``YYYY-MM-DD``."""
+    if isinstance(value, (pd.Timestamp, dt.date)):
+        return pd.Timestamp(value).date().isoformat()
+    return str(value)
+
+
 def read_shared(folder: str | Path, name: str, *, store: str | None = None, wait_seconds: float = WAIT_SECONDS,
                 **expected: object) -> Any:
     """The shared result ``name`` from ``folder`` (cut to ``store``), or None.
@@ -224,7 +242,7 @@ def read_shared(folder: str | Path, name: str, *, store: str | None = None, wait
         if key == "months":
             if have is None or int(value) > int(have):
                 return None
-        elif str(have) != str(value):
+        elif _text(have) != _text(value):
             return None
     path = folder / f"{name}.{step.kind}"
     if step.kind == "parquet":
