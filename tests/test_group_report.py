@@ -42,21 +42,22 @@ def hand() -> io.Dealer:
         # store A: 4 leads registered in the 12 months, 1 ordered -> conversion 1/4
         _lead("L1", "A", "2026-09-02", "won", "2026-09-20"),
         _lead("L2", "A", "2026-09-05", "lost", "2026-09-30"),
-        # open, grade B (7-day cadence), never contacted since 10-01: 30 days -> overdue
+        # the cadence is the kit's or the consultant's grade, whichever is sooner: 2 (H) to 15 days (C, N), so
+        # open, never contacted since 10-01: 30 days, overdue whatever the grades
         _lead("L3", "A", "2026-10-01", grade="B"),
-        # open, grade C (15 days), registered 10-25: 6 days -> not overdue
-        _lead("L4", "A", "2026-10-25", grade="C"),
+        # open, registered 10-30: 1 day, not overdue whatever the grades
+        _lead("L4", "A", "2026-10-30", grade="C"),
         # store B: 5 leads, 2 ordered -> 2/5
         _lead("L5", "B", "2026-08-01", "won", "2026-08-15", consultant="E3"),
         _lead("L6", "B", "2026-08-03", "won", "2026-09-01", consultant="E3"),
-        # open A (4 days), contacted 10-29: 2 days -> not overdue
+        # open, contacted 10-29: 2 days -> not overdue (overdue means more days than the cadence)
         _lead("L7", "B", "2026-10-20", grade="A", consultant="E3"),
-        # open H (2 days), last contact 10-20: 11 days -> overdue
+        # open, last contact 10-14: 17 days -> overdue
         _lead("L8", "B", "2026-10-10", grade="H", consultant="E3"),
-        # open B (7 days), registered 10-30: 1 day -> not overdue
+        # open, registered 10-30: 1 day -> not overdue
         _lead("L9", "B", "2026-10-30", grade="B", consultant="E3"),
     ])
-    followups = pd.DataFrame({"lead_id": ["L7", "L8"], "at": pd.to_datetime(["2026-10-29 10:00", "2026-10-20 10:00"]),
+    followups = pd.DataFrame({"lead_id": ["L7", "L8"], "at": pd.to_datetime(["2026-10-29 10:00", "2026-10-14 10:00"]),
                               "consultant_id": ["E3", "E3"], "kind": ["call", "call"], "outcome": ["", ""]})
     staff = pd.DataFrame({"staff_id": ["E1", "E2", "E3"], "name": ["甲", "乙", "丙"], "store_id": ["A", "A", "B"],
                           "department": "sales", "role": "sales_consultant",
@@ -84,16 +85,17 @@ def test_conversion_per_store_and_for_the_group_worked_by_hand(hand):
 
 
 def test_overdue_share_per_store_and_for_the_group_worked_by_hand(hand):
-    assert measures.followup_overdue(hand.for_store("A"), OCTOBER) == {"open_leads": 2, "overdue": 1,
-                                                                         "overdue_rate": 0.5}
-    b = measures.followup_overdue(hand.for_store("B"), OCTOBER)
+    model = measures.group_lead_model(hand, OCTOBER)
+    assert measures.followup_overdue(hand.for_store("A"), OCTOBER, model) == {"open_leads": 2, "overdue": 1,
+                                                                                "overdue_rate": 0.5}
+    b = measures.followup_overdue(hand.for_store("B"), OCTOBER, model)
     assert (b["open_leads"], b["overdue"]) == (3, 1)
-    whole = measures.followup_overdue(hand, OCTOBER)
+    whole = measures.followup_overdue(hand, OCTOBER, model)
     assert whole["overdue_rate"] == pytest.approx(2 / 5)
 
 
 def test_kpi_per_store_and_pooled_for_the_group_worked_by_hand(hand):
-    rows = measures.per_store(hand, OCTOBER, ["A", "B"]).set_index("store_id")
+    rows = measures.per_store(hand, OCTOBER, ["A", "B"], measures.group_lead_model(hand, OCTOBER)).set_index("store_id")
     assert rows.loc["A", "kpi_score"] == pytest.approx(0.75) and rows.loc["A", "no_bonus_rate"] == pytest.approx(0.5)
     assert rows.loc["B", "kpi_score"] == pytest.approx(1.2) and rows.loc["B", "no_bonus_rate"] == 0
     assert rows.loc["ALL", "kpi_score"] == pytest.approx(0.9)
@@ -106,7 +108,8 @@ def test_a_store_whose_kpi_cannot_be_scored_is_empty_with_its_reason_and_the_gro
     kpi.loc[kpi["staff_id"] == "E3", "month"] = "2026-09"  # store B has no October rows
     broken = io.Dealer(data_dir=hand.data_dir, tables={**hand.tables, "kpi": kpi}, settings=hand.settings,
                        files={}, warnings=[])
-    rows = measures.per_store(broken, OCTOBER, ["A", "B"]).set_index("store_id")
+    rows = measures.per_store(broken, OCTOBER, ["A", "B"], measures.group_lead_model(broken, OCTOBER)).set_index(
+        "store_id")
     assert np.isnan(rows.loc["B", "kpi_score"]) and rows.loc["B", "kpi_score_reason"] == "insufficient"
     assert rows.loc["ALL", "kpi_score"] == pytest.approx(0.75)
 
@@ -284,7 +287,8 @@ def test_the_group_notebook_runs_and_glues_the_numbers_of_the_league(tmp_path):
     ov = group.overview(dealer, periods.period("month", "2026-10"))
     # the tiles are the group's row of the league, computed here independently
     assert glued["group_conversion_rate"]["value"] == pytest.approx(ov.group["conversion_rate"])
-    whole = measures.followup_overdue(dealer, periods.period("month", "2026-10"))
+    october = periods.period("month", "2026-10")
+    whole = measures.followup_overdue(dealer, october, measures.group_lead_model(dealer, october))
     assert glued["group_overdue_rate"]["value"] == pytest.approx(whole["overdue_rate"])
     assert glued["group_order_next_units"]["value"] == int(ov.store_plan["order_n1_units"].sum())
     assert (tmp_path / "group_overview_2026-10.xlsx").is_file()

@@ -10,8 +10,8 @@ column                     measure
 ========================== =================================================================================
 conversion_rate            lead → order: of the leads registered in the 12 months to the report month, the share
                            that ordered by its end (:func:`kit.leads.funnel`, ``order_rate``, trailing window)
-overdue_rate               open leads whose follow-up is overdue on the last day ÷ open leads
-                           (:func:`kit.leads.followup_discipline`, the team row)
+overdue_rate               open leads whose follow-up is overdue on the last day ÷ open leads (the store's call
+                           list, :func:`kit.leads.score_open_leads`, graded by the group's lead model)
 turnover_rate              staff turnover over the last 12 months (:func:`kit.turnover.headline_table`) …
 turnover_target_rate       … and the annual target it is held against; ``turnover_gap`` = rate − target
 kpi_score                  average weighted KPI score of the month's consultants (1.0 = every target met) …
@@ -72,14 +72,27 @@ def conversion(dealer, period) -> pd.DataFrame:
     return out.rename(columns={"denominator": "leads_12m", "numerator": "orders_12m", "rate": "conversion_rate"})
 
 
-def followup_overdue(dealer, period) -> dict:
-    """``open_leads, overdue, overdue_rate`` of one store (or the group) from its follow-up discipline's team row."""
+def group_lead_model(dealer, period):
+    """The lead model fitted once on the group's leads as known at the period's end (what a group run shares)."""
     from kit import leads as kl
 
-    d = kl.followup_discipline(dealer.tables["leads"], dealer.tables["followups"], as_of=pd.Timestamp(period.end),
-                               settings=dealer.settings.leads)
-    team = d.iloc[-1]
-    open_leads, overdue = int(team["open_leads"]), int(team["overdue"])
+    return kl.fit_lead_model(dealer.tables["leads"], dealer.tables["followups"], as_of=pd.Timestamp(period.end),
+                             settings=dealer.settings.leads, grade_log=dealer.tables.get("grade_log"))
+
+
+def followup_overdue(dealer, period, model) -> dict:
+    """``open_leads, overdue, overdue_rate`` of one store (or the group): its call list on the period's last day.
+
+    The call list of :func:`kit.leads.score_open_leads` with the group's lead ``model``, as the store's lead report
+    makes it in a group run, so the count is the report's: a lead is overdue when the days since its last contact
+    exceed the cadence of the kit's or the consultant's grade, whichever is followed up sooner.
+    """
+    from kit import leads as kl
+
+    tables = dealer.tables
+    calls = kl.score_open_leads(tables["leads"], tables["followups"], as_of=pd.Timestamp(period.end), model=model,
+                                settings=dealer.settings.leads, grade_log=tables.get("grade_log")).call_list
+    open_leads, overdue = len(calls), int(calls["overdue"].astype(bool).sum())
     return {"open_leads": open_leads, "overdue": overdue, "overdue_rate": overdue / open_leads if open_leads
             else np.nan}
 
@@ -165,16 +178,15 @@ def stock_cover(dealer, forecast: pd.DataFrame | None, stores: list[str]) -> pd.
     return out
 
 
-def per_store(dealer, period, names: list[str]) -> pd.DataFrame:
-    """The measures computed on each store's own rows (follow-up discipline, KPI), one store at a time.
-
-    The group's row is computed on every store's rows for the follow-ups, and pools the scored people for KPI.
-    """
+def per_store(dealer, period, names: list[str], model) -> pd.DataFrame:
+    """The measures computed on each store's own rows (follow-ups with the group's lead ``model``, KPI), one store
+    at a time. The group's row is computed on every store's rows for the follow-ups, and pools the scored people
+    for KPI."""
     from kit import io
 
     rows, sheets = [], []
     for store, own in io.split_stores(dealer, names):
-        row = {"store_id": store, **followup_overdue(own, period)}
+        row = {"store_id": store, **followup_overdue(own, period, model)}
         try:
             sheet = kpi_sheet(own, period)
             sheets.append(sheet)
@@ -183,13 +195,13 @@ def per_store(dealer, period, names: list[str]) -> pd.DataFrame:
             row["kpi_score_reason"] = reason_code(exc)
         rows.append(row)
     pooled = pd.concat(sheets, ignore_index=True) if sheets else None
-    rows.append({"store_id": GROUP, **followup_overdue(dealer, period), **kpi_measures(pooled),
+    rows.append({"store_id": GROUP, **followup_overdue(dealer, period, model), **kpi_measures(pooled),
                  "kpi_score_reason": "" if pooled is not None else "insufficient"})
     return pd.DataFrame(rows).reindex(columns=["store_id", "open_leads", "overdue", "overdue_rate", "kpi_people",
                                                "kpi_score", "no_bonus_rate", "kpi_score_reason"])
 
 
-def league(dealer, period, *, forecast: pd.DataFrame | None = None) -> pd.DataFrame:
+def league(dealer, period, *, forecast: pd.DataFrame | None = None, lead_model: Any = None) -> pd.DataFrame:
     """Every store's league measures (see the module) and the group's in a last row (``store_id`` ``ALL``).
 
     Parameters
@@ -201,13 +213,16 @@ def league(dealer, period, *, forecast: pd.DataFrame | None = None) -> pd.DataFr
     forecast : DataFrame, optional
         The group's reconciled forecast (:func:`kit.forecast.reconcile` of every store × model series); without it
         stock cover is left empty.
+    lead_model : kit.leads.LeadModel, optional
+        The group's lead model (:func:`group_lead_model`, fitted here when not given) that grades the open leads.
     """
     from kit import io
 
     names = io.store_ids(dealer)
     out = pd.DataFrame({"store_id": [*names, GROUP],
                         "store": [dealer.settings.store_name(s) for s in names] + [dealer.settings.dealer.name]})
-    parts = [conversion(dealer, period), per_store(dealer, period, names), turnover(dealer, period, names),
+    model = lead_model if lead_model is not None else group_lead_model(dealer, period)
+    parts = [conversion(dealer, period), per_store(dealer, period, names, model), turnover(dealer, period, names),
              forecast_error(dealer, period, names), stock_cover(dealer, forecast, names)]
     for part in parts:
         out = out.merge(part, on="store_id", how="left")

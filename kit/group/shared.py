@@ -57,12 +57,9 @@ def forecast_months(settings) -> int:
 
 
 def _lead_model(dealer, period, done) -> tuple[Any, dict]:
-    from kit import leads as kl
+    from kit.group.measures import group_lead_model
 
-    as_of = pd.Timestamp(period.end).normalize()
-    model = kl.fit_lead_model(dealer.tables["leads"], dealer.tables["followups"], as_of=as_of,
-                              settings=dealer.settings.leads, grade_log=dealer.tables.get("grade_log"))
-    return model, {"as_of": as_of.date().isoformat()}
+    return group_lead_model(dealer, period), {"as_of": pd.Timestamp(period.end).date().isoformat()}
 
 
 def _forecast(dealer, period, done) -> tuple[pd.DataFrame, dict]:
@@ -94,8 +91,7 @@ def store_forecast(fc: pd.DataFrame, store: str) -> pd.DataFrame:
 def _league(dealer, period, done) -> tuple[pd.DataFrame, dict]:
     from kit.group.measures import league
 
-    fc = done.get("forecast")
-    frame = league(dealer, period, forecast=fc)
+    frame = league(dealer, period, forecast=done.get("forecast"), lead_model=done.get("lead_model"))
     return frame, {"month": pd.Timestamp(period.end).strftime("%Y-%m")}
 
 
@@ -118,7 +114,7 @@ STEPS: dict[str, Step] = {s.name: s for s in (
                      "month, a store's cut by store_forecast", _forecast, store_forecast, "parquet",
          expect=_same_month),
     Step("league", "one row per store: the group report's league measures (kit.group.measures.league)", _league,
-         _league_row, "parquet", needs=("forecast",), expect=_same_month),
+         _league_row, "parquet", needs=("lead_model", "forecast"), expect=_same_month),
 )}
 
 

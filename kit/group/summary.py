@@ -148,7 +148,7 @@ def overview(dealer, period, *, lang: str = "en",
             fc, reason = None, reason_code(exc)
     table = shared("league", month=month)
     if table is None:
-        table = league(dealer, period, forecast=fc)
+        table = league(dealer, period, forecast=fc, lead_model=shared("lead_model"))
     plan = store_rows = total = None
     if fc is not None:
         plan = kf.order_plan(fc, kf.stock_positions(dealer.tables["stock"]), settings.order_plan, lang=lang)
