@@ -158,11 +158,15 @@ def stores_section(stores: list[dict], lang: str) -> str:
         for r in entry.get("reports") or []:
             if r["name"] not in names:
                 names.append(r["name"])
-    titles: dict[str, str] = {}
+    titles: dict[str, str] = {}  # a column is named by its number (the report's title when it has none)
     for entry in stores:
         for r in entry.get("reports") or []:
             first = _first_number(r)
-            titles.setdefault(r["name"], f"{r.get('title') or r['name']}" + (f" · {first[0]}" if first else ""))
+            if first and first[0]:
+                titles[r["name"]] = titles.get(r["name"]) or first[0]
+    for entry in stores:
+        for r in entry.get("reports") or []:
+            titles.setdefault(r["name"], r.get("title") or r["name"])
     failed = [s for s in stores if s.get("status") != "ok"]
     summary = i18n.t("group.index_summary", lang, ok=len(stores) - len(failed), stores=len(stores))
     if failed:
