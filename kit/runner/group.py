@@ -171,7 +171,7 @@ def run_group_locked(period: Period, pool: LocalPool, *, loaded: io.GroupLoad, s
                      notebooks_dir: Path, limits: Limits, run_id: str, progress, load_seconds: float = 0.0
                      ) -> BatchResult:
     """The group run under the period's lock; see the module docstring."""
-    from kit.group.shared import compute_shared, with_needs
+    from kit.group.shared import compute_shared, mark_pending, with_needs
 
     dealer = loaded.dealer
     label = period.label
@@ -206,7 +206,8 @@ def run_group_locked(period: Period, pool: LocalPool, *, loaded: io.GroupLoad, s
                   "dealer_name": dealer.settings.dealer.name, **period.parameters()}
         snap = stage / SNAPSHOT
         writing = time.monotonic()
-        io.save_snapshot(dealer, snap / "group")
+        if plan.group_reports:
+            io.save_snapshot(dealer, snap / "group")
         for store, own in io.split_stores(dealer, running if plan.store_reports else []):
             io.save_snapshot(own, snap / "stores" / folders[store])
         log(f"snapshots of the group and {len(running) if plan.store_reports else 0} store(s) written in "
@@ -246,12 +247,10 @@ def run_group_locked(period: Period, pool: LocalPool, *, loaded: io.GroupLoad, s
         with stderr_to(stage / "run.log"):
             worker = None
             if steps:
+                mark_pending(shared_dir, steps)  # before any report can ask
                 worker = threading.Thread(target=compute_shared, args=(dealer, period, shared_dir, steps),
                                           kwargs={"log": lambda line: log(line, show=True)}, daemon=True,
                                           name="kit-shared")
-                from kit.group.shared import mark_pending
-
-                mark_pending(shared_dir, steps)  # before any report can ask
                 worker.start()
             results = run_tasks(tasks, pool, run_seconds=max(1.0, deadline - time.monotonic()), on_result=on_result)
             if worker is not None:
@@ -265,7 +264,7 @@ def run_group_locked(period: Period, pool: LocalPool, *, loaded: io.GroupLoad, s
             except (OSError, ValueError):
                 shared_seconds[name] = {"status": "missing"}
         snapshot_hashes = {str(f.relative_to(snap)): io.sha256_file(f) for f in sorted((snap / "group").rglob("*"))
-                           if f.is_file()}
+                           if f.is_file()} or None
         shutil.rmtree(snap, ignore_errors=True)
         new_files = sorted({(f"{folders[r.store]}/{f}" if r.store else f) for r in results.values() for f in r.files})
         if mask:
