@@ -210,6 +210,7 @@ def main() -> int:
     sizes = [int(s) for s in args.stores.split(",")]
     scratch = Path(args.scratch)
     generated, rows, results = {}, {}, []
+    out = Path(args.out) if args.out else (None if args.quick else ROOT / "benchmarks" / "results" / "scale.md")
     for n in sizes:
         data = scratch / f"group_{n}_{args.months}m"
         generated[n] = generate(n, args.months, args.seed, data, args.workers)
@@ -219,12 +220,11 @@ def main() -> int:
                            timeout_minutes=args.timeout_minutes)
         results.append(result)
         print(json.dumps(result, indent=1), flush=True)
-    text = render(results, args, generated, rows)
+        text = render(results, args, generated, rows)  # written after each size: a long run leaves what it measured
+        if out is not None:
+            out.write_text(text, encoding="utf-8")
+            print(f"wrote {out} ({', '.join(str(r['stores']) for r in results)} stores)", flush=True)
     print(text)
-    out = Path(args.out) if args.out else (None if args.quick else ROOT / "benchmarks" / "results" / "scale.md")
-    if out is not None:
-        out.write_text(text, encoding="utf-8")
-        print(f"wrote {out}")
     return 0
 
 
