@@ -82,3 +82,50 @@ def english_words(text: str, data_words: Iterable[str] = ()) -> set[str]:
     """Latin-letter words in ``text`` other than the accepted abbreviations (for Chinese reports)."""
     words = set(_LATIN_WORD.findall(_without(text, data_words)))
     return {w for w in words if w not in ACCEPTED_ABBREVIATIONS and not (len(w) == 1 and w.isupper())}
+
+
+def data_words_of(data_dir: Path) -> set[str]:
+    """The dealer's own words in a data folder: model names, ids, store and dealer names (not the kit's words)."""
+    import pandas as pd
+    import yaml
+
+    words: set[str] = set()
+    for name, columns in {"leads": ("lead_id", "model_interest", "store_id", "consultant_id", "lost_reason"),
+                          "staff": ("staff_id", "store_id", "manager_id"), "sales": ("model", "store_id"),
+                          "orders": ("order_id", "model"), "stock": ("model",)}.items():
+        path = Path(data_dir) / f"{name}.csv"
+        if path.exists():
+            frame = pd.read_csv(path, dtype=str, usecols=lambda c: c in columns)
+            for col in frame.columns:
+                words.update(frame[col].dropna().unique())
+    from kit import schemas
+
+    contract = {c.name for spec in schemas.TABLES.values() for c in spec.columns}
+    for path in Path(data_dir).glob("*.csv"):  # the dealer's own extra columns (base_pay_cny …) are its words
+        words.update(c for c in pd.read_csv(path, nrows=0).columns if c not in contract)
+    settings = yaml.safe_load((Path(data_dir) / "dealer.yml").read_text(encoding="utf-8")) or {}
+    dealer = settings.get("dealer") or {}
+    words.update([str(dealer.get("name", ""))] + [str(v) for v in (dealer.get("stores") or {}).values()])
+    words.update(str(k) for k in ((settings.get("sales") or {}).get("model_tiers") or {}))
+    return {w for w in words if w}
+
+
+def scan_folder(folder: Path, lang: str, data_words: Iterable[str]) -> list[str]:
+    """Every code identifier (and, in Chinese, every English word) a manager would meet in the folder's pages
+    and workbooks, as ``where: words`` lines; empty when the folder reads clean."""
+    data_words = set(data_words)
+    found: list[str] = []
+
+    def check(where: str, text: str) -> None:
+        bad = identifiers(text, data_words)
+        if lang == "zh":
+            bad |= english_words(text, data_words)
+        if bad:
+            found.append(f"{where}: {', '.join(sorted(bad)[:8])}")
+
+    for page in sorted(Path(folder).glob("*.html")):
+        check(page.name, html_text(page.read_text(encoding="utf-8")))
+    for book in sorted(Path(folder).glob("*.xlsx")):
+        for where, text in excel_text(book):
+            check(where, text)
+    return found

@@ -202,27 +202,93 @@ def test_a_store_with_bad_data_is_left_out_and_shown_why_while_the_others_run(gr
     assert entry["S003"]["status"] == "left_out" and "created_at" in entry["S003"]["reason"]
     assert not (month / "S003").exists()
     assert entry["S001"]["status"] == entry["S002"]["status"] == "ok"
-    assert "created_at" in (month / "index.html").read_text()
+    assert (month / "S001" / "store_report.html").is_file() and (month / "S002" / "store_report.html").is_file()
+    row = _store_row((month / "index.html").read_text(), "S003")  # shown failed on the group index, and why
+    assert "kit-badge-failed" in row and "created_at" in row and 'href="S003/index.html"' not in row
+
+
+# --------------------------------------------------------------------------- the real reports, zh and en
+
+OCTOBER = "2026-10"
+
+
+@pytest.fixture(scope="module")
+def month_group(tmp_path_factory) -> Path:
+    """Three stores with 15 months of history (enough for the forecast's backtest)."""
+    from kit.samples import write_group
+
+    out = tmp_path_factory.mktemp("group3_15m")
+    write_group(out, 3, months=15, seed=7, truth=False)
+    return out
+
+
+@pytest.fixture(scope="module")
+def real_runs(month_group, tmp_path_factory) -> dict[str, tuple[int, Path]]:
+    """The real store and group reports of a group month in Chinese (with the data health report) and English."""
+    runs = {}
+    for lang, only in (("zh", ("--only", "sales_performance,group_overview,data_health")),
+                       ("en", ("--only", "sales_performance,group_overview"))):
+        out = tmp_path_factory.mktemp(f"group_{lang}")
+        runs[lang] = (_run("--data", str(month_group), "--out", str(out), "--stores", "all", "--lang", lang, *only),
+                      out)
+    return runs
+
+
+def _store_row(index_html: str, store: str) -> str:
+    return re.search(rf'<tr id="store-{store}">.*?</tr>', index_html, flags=re.S).group(0)
 
 
 @pytest.mark.slow
-def test_the_real_reports_of_a_three_store_group_end_to_end(group_dir, tmp_path, capsys):
-    out = tmp_path / "out"
-    code_ = _run("--data", str(group_dir), "--out", str(out), "--stores", "all", "--lang", "zh")
-    month = out / "2026-10"
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_real_reports_of_a_three_store_group_end_to_end(real_runs, month_group, lang):
+    code_, out = real_runs[lang]
+    month = out / OCTOBER
     manifest = json.loads((month / "manifest.json").read_text())
-    failed = [r for s in manifest["stores"] for r in s["reports"] if r["status"] != "ok"] + \
-        [r for r in manifest["reports"] if r["status"] != "ok"]
+    failed = [r["name"] for s in manifest["stores"] for r in s["reports"] if r["status"] != "ok"] + \
+        [r["name"] for r in manifest["reports"] if r["status"] != "ok"]
     assert code_ == (1 if failed else 0)
+    assert not failed, [(r["name"], r.get("detail")) for r in manifest["reports"] if r["status"] != "ok"]
     group = {r["name"]: r for r in manifest["reports"]}
-    assert group["group_overview"]["status"] == "ok", group["group_overview"].get("detail")
-    assert (month / "group_overview.html").is_file() and (month / "group_overview_2026-10.xlsx").is_file()
+    assert (month / "group_overview.html").is_file() and (month / f"group_overview_{OCTOBER}.xlsx").is_file()
     index = (month / "index.html").read_text()
+    orders = pd.read_csv(month_group / "orders.csv", dtype=str, keep_default_na=False)
     for store in ("S001", "S002", "S003"):
         assert f'href="{store}/index.html"' in index
-        assert (month / store / "index.html").is_file()
         own = {r["name"]: r for r in next(s for s in manifest["stores"] if s["store_id"] == store)["reports"]}
-        assert own["sales_performance"]["status"] == "ok", own["sales_performance"].get("detail")
         assert (month / store / "sales_performance.html").is_file()
+        # the store's deliveries, counted here from the raw ledger: the store report's tile, its index and its row
+        # on the group index all show this store's own number
+        delivered = int(((orders["store_id"] == store) & orders["delivered_at"].str.startswith(OCTOBER)).sum())
+        tile = own["sales_performance"]["headline"]["deliveries_units"]
+        assert tile["value"] == delivered > 0
+        assert f">{tile['display']}<" in _store_row(index, store)
+        assert tile["display"] in (month / store / "index.html").read_text()
+    # the group report's tiles are the group's row of the league, computed here from the group's data
+    dealer = io.load_dealer(month_group)
+    from kit import group as kg
+    from kit import periods
+
+    ov = kg.overview(dealer, periods.period("month", OCTOBER))
+    head = group["group_overview"]["headline"]
+    assert head["group_conversion_rate"]["value"] == pytest.approx(ov.group["conversion_rate"])
+    assert head["group_order_next_units"]["value"] == int(ov.store_plan["order_n1_units"].sum())
+    assert head["group_conversion_rate"]["display"] in index
     page = (month / "group_overview.html").read_text()
-    assert "集团总览" in page and "S001" in page and "S003" in page
+    assert ("集团总览" if lang == "zh" else "Group overview") in page and "S001" in page and "S003" in page
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_group_report_and_the_index_pages_speak_the_managers_language(real_runs, month_group, lang, tmp_path):
+    """Issue 10 §3 for the group run: no code name (and in Chinese no English word) in the group report's page and
+    workbook, the group index, each store's index or the root index."""
+    from reportscan import data_words_of, scan_folder
+
+    _, out = real_runs[lang]
+    month = out / OCTOBER
+    pages = [month / "group_overview.html", month / f"group_overview_{OCTOBER}.xlsx", month / "index.html",
+             out / "index.html", *[month / s / "index.html" for s in ("S001", "S002", "S003")]]
+    for page in pages:  # one scan folder holding exactly these files
+        (tmp_path / f"{page.parent.name}_{page.name}").write_bytes(page.read_bytes())
+    found = scan_folder(tmp_path, lang, data_words_of(month_group))
+    assert not found, "\n".join(found)

@@ -301,7 +301,7 @@ def _write_about(ws, written: list, *, lang: str, title: str, dealer: str | None
     ws.cell(row=1, column=1).font = Font(bold=True, size=14)
     facts = [("about_dealer", dealer), ("about_period", period), ("about_run", run),
              ("about_personal_data", None if masked is None else i18n.t("masked" if masked else "not_masked", lang)),
-             ("about_made_by", f"dealer-kit {_version()}")]
+             ("about_made_by", f"{i18n.t('kit_name', lang)} {_version()}")]
     row = 3
     for key, value in facts:
         if value is None or value == "":

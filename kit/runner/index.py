@@ -81,7 +81,7 @@ def _card(r, lang: str) -> str:
     seconds = float(get("seconds") or 0)
     return (f'<section class="kit-card kit-{e(str(status))}"><h2>{e(get("title") or get("name"))}</h2>'
             f'<p class="kit-status"><span class="kit-badge kit-badge-{e(str(status))}">{e(badge)}</span> '
-            f'{e(i18n.t("run_time", lang))} {seconds:.0f} s</p>{detail}{link}</section>')
+            f'{e(i18n.t("run_seconds", lang, seconds=f"{seconds:.0f}"))}</p>{detail}{link}</section>')
 
 
 def render_index(month: str, reports: Iterable, *, lang: str, dealer_name: str, generated: str,
