@@ -132,6 +132,25 @@ def test_the_group_index_lists_every_store_with_its_status_numbers_and_link_and_
     assert "3 家门店中有 1 家全部报告已生成" in zh
 
 
+def test_store_indexes_share_one_font_subset_that_covers_every_page(tmp_path, monkeypatch):
+    """A subset of the CJK font costs seconds; a hundred store indexes make one, not one each."""
+    from kit import webfont
+    from kit.runner.index import write_store_indexes
+
+    made = []
+    monkeypatch.setattr(webfont, "font_face_css", lambda chars: made.append(chars) or f"/* {chars} */")
+    manifest = {"parameters": {"lang": "zh"}, "dealer": "集团", "run": {"finished": "2026-11-01T08:00:00"},
+                "files": {}}
+    entries = [{"store_id": s, "name": name, "folder": s, "status": "ok", "reports": []}
+               for s, name in (("S1", "城东店"), ("S2", "河西店"))]
+    write_store_indexes(tmp_path, manifest, entries, label="2026-10")
+    assert len(set(made)) == 1  # one distinct subset (font_face_css caches a repeated one)
+    for entry in entries:
+        page = (tmp_path / entry["folder"] / "index.html").read_text()
+        assert f"/* {made[0]} */" in page and set(webfont.cjk_characters(page)) <= set(made[0])
+    assert "东" in made[0] and "西" in made[0]
+
+
 # --------------------------------------------------------------------------- runs
 
 

@@ -39,7 +39,7 @@ from kit.runner.batch import (SNAPSHOT, WORK, BatchResult, Limits, UsageError, _
                               _refresh_indexes, _relative, available_reports, file_record, fresh_stage, manifest_of,
                               notebook_scope, notebook_shared, report_entry, result_handler, takes_run)
 from kit.runner.execute import ReportResult, ReportTask, stderr_to
-from kit.runner.index import report_header, write_period_index, write_store_index
+from kit.runner.index import report_header, write_period_index, write_store_indexes
 from kit.runner.periods import Period
 from kit.runner.pool import LocalPool, run_tasks
 from kit.runner.privacy import PersonalValues, scrub_folder
@@ -310,10 +310,7 @@ def run_group_locked(period: Period, pool: LocalPool, *, loaded: io.GroupLoad, s
                                         "personal_data": personal, "reports": plan.names, "stores": stores,
                                         "period": period.to_dict()}})
         locks.atomic_write(stage / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
-        for record in store_entries:
-            if record["status"] != "left_out":
-                (stage / record["folder"]).mkdir(exist_ok=True)
-                write_store_index(stage / record["folder"], manifest, record, label=label)
+        write_store_indexes(stage, manifest, [r for r in store_entries if r["status"] != "left_out"], label=label)
         write_period_index(stage, out_dir, label=label)
         locks.swap(stage, final)
         published = True

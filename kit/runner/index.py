@@ -208,17 +208,26 @@ def stores_section(stores: list[dict], lang: str) -> str:
             f'</tbody></table></div></section>')
 
 
-def write_store_index(folder: Path, manifest: dict, entry: dict, *, label: str) -> None:
-    """``folder/index.html`` of one store of a group run (its reports, a link up to the group index)."""
+def write_store_indexes(stage: Path, manifest: dict, entries: list[dict], *, label: str) -> None:
+    """``STORE/index.html`` of each store of a group run (its reports, a link up to the group index).
+
+    The pages share one CJK font subset (the union of their characters): one subset instead of one per store.
+    """
     period = period_from_label(label)
     lang = manifest["parameters"]["lang"]
     base = period_title(period, lang) if period else i18n.t("index_title", lang, month=label)
-    title = f'{entry["store_id"]} {entry.get("name") or ""}'.strip() + f" — {base}"
-    html = render_index(label, entry.get("reports") or [], lang=lang, dealer_name=manifest.get("dealer", ""),
-                        generated=manifest["run"]["finished"].replace("T", " ")[:16], title=title,
-                        notices=_notices(manifest, entry["store_id"]),
-                        up=(i18n.t("group.back_to_group", lang), "../index.html"), root="../../index.html")
-    atomic_write(folder / "index.html", webfont.embed(html))
+    pages = {}
+    for entry in entries:
+        title = f'{entry["store_id"]} {entry.get("name") or ""}'.strip() + f" — {base}"
+        pages[entry["folder"]] = render_index(
+            label, entry.get("reports") or [], lang=lang, dealer_name=manifest.get("dealer", ""),
+            generated=manifest["run"]["finished"].replace("T", " ")[:16], title=title,
+            notices=_notices(manifest, entry["store_id"]), up=(i18n.t("group.back_to_group", lang), "../index.html"),
+            root="../../index.html")
+    characters = webfont.cjk_characters("".join(pages.values()))
+    for folder, html in pages.items():
+        (stage / folder).mkdir(exist_ok=True)
+        atomic_write(stage / folder / "index.html", webfont.embed(html, characters))
 
 
 def _notices(manifest: dict, store: str | None = None) -> list[str]:
