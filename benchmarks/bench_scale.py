@@ -147,7 +147,7 @@ def _data_rows(folder: Path) -> dict[str, int]:
 def render(results: list[dict], args, generated: dict[int, float], rows: dict[int, dict]) -> str:
     base = results[0]
     lines = [
-        "## Dealer groups: a group month at 10, 50 and 100 stores",
+        "# Dealer groups at scale: a group month at 10, 50 and 100 stores",
         "",
         f"Command: `.venv/bin/python benchmarks/bench_scale.py --stores {args.stores} --months {args.months}"
         f"{' --only ' + args.only if args.only else ''}` (from the repository root). Each run is "
