@@ -1,6 +1,7 @@
 """The ``kit`` command.
 
-``kit report``   run a period's reports into HTML (month by default; ``--period week|day`` for the light runs)
+``kit report``   run a period's reports into HTML (month by default; ``--period week|day`` for the light runs;
+                 ``--stores all|S1,S7`` for a dealer group: each store's own reports plus the group's)
 ``kit validate`` check a data folder and print every problem in one pass (exit 0 valid, 2 errors)
 ``kit samples``  write the synthetic sample dealership, or with ``--stores N`` a dealer group of N stores
 
@@ -8,7 +9,8 @@ Exit codes of ``kit report`` (the same for a person at a terminal and for cron):
 
 === ================================================================================================
 0   every report of the period was written
-1   the period folder was published, but one or more reports failed; its index says which and why
+1   the period folder was published, but one or more reports failed (in a group run: or a store's data was left
+    out); its index says which and why
 2   bad usage, bad paths or invalid input data; nothing was written (the message says what to fix)
 3   another run of the same period into the same folder did not finish within the wait; nothing was written
 4   a fault in the kit itself (not in the data); nothing was published; please report it with the message
@@ -55,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--lang", choices=("en", "zh"), default=None, help="report language (default: dealer.yml)")
     rep.add_argument("--only", default=None, help="comma-separated report names to run; the period's other reports "
                      "are kept from its last run")
+    rep.add_argument("--stores", default=None, metavar="all|S1,S7",
+                     help="a dealer group: run each store's own reports into OUT/PERIOD/STORE/ (the same reports on "
+                          "that store's rows only) plus the group's reports and a group index in OUT/PERIOD/; 'all' "
+                          "or store ids separated by commas (other stores published earlier are kept)")
     rep.add_argument("--workers", type=int, default=None, help="reports run at once, each in its own process "
                      "(default: the number of cores)")
     rep.add_argument("--report-timeout", type=float, default=None, metavar="MINUTES",
@@ -119,7 +125,8 @@ def _report(args) -> int:
                            workers=args.workers, show_personal_data=args.show_personal_data,
                            notebooks_dir=args.notebooks, period=args.period, date=args.date,
                            report_timeout_minutes=args.report_timeout, run_timeout_minutes=args.run_timeout,
-                           memory_mb=args.memory_mb, wait_minutes=args.wait, today=today, progress=_progress)
+                           memory_mb=args.memory_mb, wait_minutes=args.wait, today=today, stores=args.stores,
+                           progress=_progress)
     except (DataContractError, ConfigError) as exc:
         return _fail(f"the input data is not valid; nothing was written.\n{exc}\n"
                      f"Run 'kit validate --data {args.data}' for the full list.", EXIT_USAGE)
@@ -139,11 +146,19 @@ def _report(args) -> int:
             traceback.print_exc()
         return _fail(f"internal error ({type(exc).__name__}: {exc}). This is a fault in the kit, not in your data; "
                      f"nothing was published. Please report it (KIT_DEBUG=1 prints the traceback).", EXIT_INTERNAL)
-    failed = [r for r in result.reports if r.status != "ok"]
+    failed = [r.name for r in result.reports if r.status != "ok"]
+    left_out = [s["store_id"] for s in result.stores or [] if s.get("status") == "left_out"]
     _progress(f"Index: {result.index}")
-    if failed:
-        print(f"{len(failed)} report(s) failed: {', '.join(r.name for r in failed)} (the index says why; details "
-              f"in {result.out_dir / 'run.log'}).", file=sys.stderr)
+    if result.stores is not None:
+        from kit.runner.group import store_summary
+
+        _progress(store_summary(result))
+    if failed or left_out:
+        shown = ", ".join(failed[:12]) + (f" … ({len(failed)} in all)" if len(failed) > 12 else "")
+        parts = [f"{len(failed)} report(s) failed: {shown}"] if failed else []
+        if left_out:
+            parts.append(f"store(s) left out for bad data: {', '.join(left_out)}")
+        print(f"{'; '.join(parts)} (the index says why; details in {result.out_dir / 'run.log'}).", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
 

@@ -17,6 +17,12 @@ A report notebook is parameters → :func:`start` → kit calls → display::
 The same notebook runs in JupyterLab (kernel in ``notebooks/``), from the repository root or anywhere else: paths
 resolve against the project (:mod:`kit.config`). Under the runner, ``run`` carries the output folder, the file for
 headline numbers, the validated snapshot of the tables (so no notebook parses the exports again) and the period.
+
+In a dealer group's run (``kit report --stores``) it also carries ``store`` — the report is that store manager's:
+every table holds only the store's rows (:func:`kit.io.for_store`) — and ``shared_dir``, where the run keeps what
+it computed once for the whole group (the lead model fitted on the group's closed leads, the reconciled forecast of
+every store and model): ``r.shared("lead_model")`` gives it, cut to the store, or None outside a group run, when
+the kit call then computes it itself. An analyst may pass ``run={"store": "S001"}`` to see one store of a group.
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ from kit.report.format import format_value
 
 #: Keys a runner may put in the ``run`` parameter.
 RUN_KEYS = ("output_dir", "reports_dir", "glue_file", "snapshot_dir", "period", "period_start", "period_end", "as_of",
-            "month", "date")
+            "month", "date", "store", "shared_dir")
 
 _DEALERS: dict[tuple, io.Dealer] = {}
 
@@ -69,6 +75,8 @@ class Report:
     output_dir: Path | None = None
     reports_dir: Path = config.REPORTS_DIR
     glue_file: Path | None = None
+    store: str | None = None  # the store whose manager the report is for (a group run); None: the whole dealer
+    shared_dir: Path | None = None  # what the group run computed once for every store (see :meth:`shared`)
     headline: dict[str, dict] = field(default_factory=dict)
     advice: list[str] = field(default_factory=list)
 
@@ -99,6 +107,32 @@ class Report:
         """Staff ids as people (``E012 张*``); unknown ids are kept as they are."""
         people = self.people
         return ids.map(lambda s: people.get(s, s))
+
+    def shared(self, name: str, **expected: object) -> Any:
+        """A result the group run computed once for every store (cut to this report's store), or None.
+
+        None outside a group run, or when the run's result was made for another period than this report's, for
+        other ``expected`` parameters (e.g. ``months=6`` where the run forecast 4), or could not be computed; the
+        caller then computes it itself, so a notebook behaves the same with or without it. Names and what each
+        holds: :data:`kit.group.shared.STEPS`.
+
+        >>> res = kl.analyse(r.dealer, period=r.period, model=r.shared("lead_model"))   # doctest: +SKIP
+        """
+        if self.shared_dir is None:
+            return None
+        from kit.group.shared import STEPS, read_shared
+
+        step = STEPS.get(name)
+        context = step.expect(self) if step is not None else {}
+        return read_shared(self.shared_dir, name, store=self.store, **(context | expected))
+
+    def shared_or(self, name: str, compute, *args: object, expected: dict | None = None, **kwargs: object) -> Any:
+        """:meth:`shared` ``name``, or ``compute(*args, **kwargs)`` when the run has none for this report.
+
+        >>> fc = r.shared_or("forecast", kf.reconcile, series, 4, expected={"months": 4})   # doctest: +SKIP
+        """
+        found = self.shared(name, **(expected or {}))
+        return found if found is not None else compute(*args, **kwargs)
 
     # ----------------------------------------------------------------- words
 
@@ -186,13 +220,14 @@ def start(name: str, *, month: str = "last", lang: str = "en", data_dir: str = "
         relative to the project, not the working directory.
     mask_personal_data : mask customer and staff names and phone numbers (the runner passes the run's choice).
     run : set by the runner — ``output_dir``, ``reports_dir``, ``glue_file``, ``snapshot_dir``, ``period``
-        (``day``/``week``/``month``), ``period_start``/``period_end``/``as_of`` (ISO dates) and ``month``; an
-        analyst may pass ``{"period": "week", "date": "2026-10-14"}``.
+        (``day``/``week``/``month``), ``period_start``/``period_end``/``as_of`` (ISO dates), ``month``, and in a
+        group run ``store`` and ``shared_dir``; an analyst may pass ``{"period": "week", "date": "2026-10-14"}`` or
+        ``{"store": "S001"}``.
 
     Raises
     ------
     DataContractError, ConfigError : the data folder or dealer.yml is invalid (the message names file, row, column).
-    KitError : a bad month, period or language.
+    KitError : a bad month, period or language; a ``store`` with no rows in the data.
     """
     run = dict(run or {})
     unknown = sorted(set(run) - set(RUN_KEYS))
@@ -202,6 +237,9 @@ def start(name: str, *, month: str = "last", lang: str = "en", data_dir: str = "
         raise ValueError(f"lang: expected one of {', '.join(i18n.LANGS)}; got {lang!r}.")
     _quiet_and_styled(lang)
     dealer = _load_dealer(config.data_dir(data_dir), run.get("snapshot_dir"))
+    store = str(run["store"]) if run.get("store") else None
+    if store is not None:
+        dealer = dealer.for_store(store)
     kind = run.get("period") or "month"
     if kind == "month":
         chosen = io.latest_complete_month(dealer) if str(month).strip() in ("", "last") else month
@@ -215,7 +253,8 @@ def start(name: str, *, month: str = "last", lang: str = "en", data_dir: str = "
     report = Report(name=name, lang=lang, dealer=dealer, period=period, as_of_day=min(as_of, period.end),
                     mask=bool(mask_personal_data),
                     output_dir=Path(run["output_dir"]) if run.get("output_dir") else None,
-                    reports_dir=config.reports_dir(run.get("reports_dir")), glue_file=glue_file)
+                    reports_dir=config.reports_dir(run.get("reports_dir")), glue_file=glue_file, store=store,
+                    shared_dir=Path(run["shared_dir"]) if run.get("shared_dir") else None)
     if glue_file is not None:
         glue_file.parent.mkdir(parents=True, exist_ok=True)
         report._write_glue()

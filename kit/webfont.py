@@ -54,9 +54,13 @@ def font_face_css(characters: str) -> str:
             f'src: url(data:font/woff;base64,{data}) format("woff"); unicode-range: {ranges}; }}')
 
 
-def embed(html: str) -> str:
-    """``html`` with the CJK subset font embedded just before ``</head>`` (unchanged when it has no CJK text)."""
-    css = font_face_css(cjk_characters(html))
+def embed(html: str, characters: str | None = None) -> str:
+    """``html`` with the CJK subset font embedded just before ``</head>`` (unchanged when it has no CJK text).
+
+    ``characters``: the subset's characters when pages share one (a superset of the page's own); default the
+    page's. Subsetting costs seconds per distinct set, so a hundred store indexes share one subset.
+    """
+    css = font_face_css(cjk_characters(html) if characters is None else characters)
     if not css or "</head>" not in html:
         return html
     return html.replace("</head>", f"<style>{css}</style>\n</head>", 1)

@@ -51,6 +51,12 @@ class Dealer:
             return dict(self.hashes)
         return {str(p): sha256_file(p) for p in sorted(self.files.values())}
 
+    def for_store(self, store_id: str) -> "Dealer":
+        """This dealer cut to one store's rows (:func:`kit.io.stores.for_store`)."""
+        from kit.io.stores import for_store
+
+        return for_store(self, store_id)
+
 
 @dataclass
 class ValidationReport:

@@ -4,6 +4,7 @@ One concern per module:
 
 =========== ==================================================================================================
 batch       :func:`run_batch` — checks, the period's lock, staging, results, manifest, publishing
+group       a dealer group's run (``--stores``): every store's reports in its folder, the group's, the group index
 periods     which month, ISO week or day a run covers, chosen from the data and today, and why
 pool        the local process pool and the per-report and whole-run time limits
 execute     one report: the picklable task a worker runs (papermill, an IPC kernel under a memory cap)
@@ -19,7 +20,9 @@ Submodules load on first use, so a worker process that only executes a report do
 import lazy_loader as lazy
 
 __getattr__, __dir__, __all__ = lazy.attach(__name__, submod_attrs={
-    "batch": ["run_batch", "available_reports", "BatchResult", "failure_reason", "notebook_periods"],
+    "batch": ["run_batch", "available_reports", "BatchResult", "failure_reason", "notebook_periods",
+              "notebook_scope"],
+    "group": ["plan_reports", "store_folders"],
     "periods": ["UsageError", "Period", "choose_period"],
     "index": ["render_index"],
     "execute": ["ReportResult", "ReportTask", "execute_report"],

@@ -60,10 +60,11 @@ class BatchResult:
     reports: list[ReportResult]
     period: Period | None = None
     run_id: str = ""
+    stores: list[dict] | None = None  # a group run: each store's record in the manifest (status, reports)
 
     @property
     def ok(self) -> bool:
-        return all(r.status == "ok" for r in self.reports)
+        return all(r.status == "ok" for r in self.reports) and all(s.get("status") == "ok" for s in self.stores or [])
 
 
 @dataclass(frozen=True)
@@ -77,43 +78,93 @@ class Limits:
 # --------------------------------------------------------------------------- which reports
 
 
-def notebook_periods(path: Path) -> tuple[str, ...]:
-    """The periods a report notebook declares in its metadata (``{"kit": {"periods": [...]}}``); month by default."""
+#: where a report runs: "dealer" (a run without --stores), "store" (once per store of a group run), "group" (once
+#: for the group in a group run). A notebook declares them in its metadata; without, dealer and store.
+SCOPES = ("dealer", "store", "group")
+DEFAULT_SCOPE = ("dealer", "store")
+
+
+def notebook_meta(path: Path) -> dict:
+    """The ``kit`` section of a notebook's metadata (``periods``, ``scope``, ``shared``); empty when unreadable."""
     try:
         meta = json.loads(Path(path).read_text(encoding="utf-8")).get("metadata", {})
     except (OSError, ValueError):
-        return ("month",)
-    periods = (meta.get("kit") or {}).get("periods") or ["month"]
+        return {}
+    return meta.get("kit") or {}
+
+
+def notebook_periods(path: Path) -> tuple[str, ...]:
+    """The periods a report notebook declares in its metadata (``{"kit": {"periods": [...]}}``); month by default."""
+    periods = notebook_meta(path).get("periods") or ["month"]
     return tuple(p for p in periods if p in KINDS) or ("month",)
 
 
-def available_reports(notebooks_dir: Path = config.NOTEBOOKS_DIR, period: str | None = None) -> list[str]:
+def notebook_scope(path: Path) -> tuple[str, ...]:
+    """Where a report runs (``{"kit": {"scope": ["group"]}}``, see :data:`SCOPES`); dealer and store by default."""
+    scope = notebook_meta(path).get("scope") or DEFAULT_SCOPE
+    return tuple(s for s in scope if s in SCOPES) or DEFAULT_SCOPE
+
+
+def notebook_shared(path: Path) -> tuple[str, ...]:
+    """The results a group run computes once that the report reads (``{"kit": {"shared": ["lead_model"]}}``)."""
+    return tuple(str(s) for s in notebook_meta(path).get("shared") or ())
+
+
+def takes_run(path: Path) -> bool:
+    """True when the notebook's parameters cell declares ``run`` (it starts with :func:`kit.notebook.start`)."""
+    import re
+
+    try:
+        cells = json.loads(Path(path).read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError):
+        return False
+    for cell in cells:
+        if "parameters" in (cell.get("metadata", {}).get("tags") or []):
+            source = "".join(cell.get("source") or "")
+            return re.search(r"(?m)^run\s*[:=]", source) is not None
+    return False
+
+
+def available_reports(notebooks_dir: Path = config.NOTEBOOKS_DIR, period: str | None = None,
+                      scope: str | None = "dealer") -> list[str]:
     """Report names in batch order (data health first, then the known ones, then others alphabetically).
 
     period : only the reports that declare this period (``day``, ``week``, ``month``); every report when None.
+    scope : only the reports that run there (default ``dealer``: a run without ``--stores``; ``store``,
+        ``group``); every notebook when None.
     """
     found = sorted(p.stem for p in Path(notebooks_dir).glob("*.ipynb") if not p.name.startswith("."))
     if period is not None:
         found = [n for n in found if period in notebook_periods(Path(notebooks_dir) / f"{n}.ipynb")]
+    if scope is not None:
+        found = [n for n in found if scope in notebook_scope(Path(notebooks_dir) / f"{n}.ipynb")]
     ordered = [n for n in config.REPORT_ORDER if n in found]
     return ordered + [n for n in found if n not in ordered]
 
 
-def _select(only: Iterable[str] | None, notebooks_dir: Path, period: str) -> list[str]:
+def _select(only: Iterable[str] | None, notebooks_dir: Path, period: str, scopes: tuple[str, ...] = ("dealer",)
+            ) -> list[str]:
     if not notebooks_dir.is_dir():
         raise UsageError(f"--notebooks {notebooks_dir}: no such folder.")
-    names = available_reports(notebooks_dir, period)
+    names = [n for n in available_reports(notebooks_dir, period, scope=None)
+             if set(scopes) & set(notebook_scope(notebooks_dir / f"{n}.ipynb"))]
     if only is not None:
         wanted = [n.strip() for n in only if n and n.strip()]
-        every = available_reports(notebooks_dir)
+        every = available_reports(notebooks_dir, scope=None)
         unknown = [n for n in wanted if n not in every]
         if unknown or not wanted:
             raise UsageError(f"--only: unknown report {', '.join(unknown) or '(none named)'}; available: "
                              f"{', '.join(every)}.")
-        other = [n for n in wanted if n not in names]
+        in_period = available_reports(notebooks_dir, period, scope=None)
+        other = [n for n in wanted if n not in in_period]
         if other:
             raise UsageError(f"--only: {', '.join(other)} does not run for --period {period}; the {period} reports "
                              f"are {', '.join(names) or 'none'}.")
+        elsewhere = [n for n in wanted if n not in names]
+        if elsewhere:
+            where = "without --stores" if "dealer" in scopes else "in a group run (--stores)"
+            raise UsageError(f"--only: {', '.join(elsewhere)} does not run {where}; the reports that do are "
+                             f"{', '.join(names) or 'none'}.")
         names = [n for n in names if n in wanted]
     if not names:
         raise UsageError(f"no report in {notebooks_dir} runs for --period {period} (a notebook declares its periods "
@@ -206,15 +257,16 @@ def _time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _load(data_dir: Path, seconds: float) -> io.Dealer:
-    """The validated dealer; anything but a clear data error is turned into one, naming the folder.
+def _load(data_dir: Path, seconds: float, *, group: bool = False) -> io.Dealer | io.GroupLoad:
+    """The validated dealer (a group: :func:`kit.io.load_group`); anything but a clear data error is turned into
+    one, naming the folder.
 
     Reading is bounded by the run's time limit: a file that never ends (a pipe named like a table) stops the
     run with exit code 2 instead of hanging it.
     """
     try:
         with _time_limit(seconds):
-            return io.load_dealer(data_dir)
+            return io.load_group(data_dir) if group else io.load_dealer(data_dir)
     except _TimeUp:
         raise DataContractError(f"{data_dir}: reading the data did not finish within {seconds / 60:g} minutes (the "
                                 f"run's time limit); is one of the files a pipe or on a stalled network drive?"
@@ -341,12 +393,13 @@ def _keep_previous(final: Path, stage: Path, names: list[str], eligible: list[st
     return kept_reports, files, runs
 
 
-def _collect(result: ReportResult, stage: Path) -> None:
-    """Move a finished report's files from its private folder into the staging folder."""
+def _collect(result: ReportResult, stage: Path, folder: str = "") -> None:
+    """Move a finished report's files from its private folder into the staging folder (or its ``folder``)."""
     workdir = stage / WORK / result.name
+    (stage / folder).mkdir(parents=True, exist_ok=True)
     moved = []
     for fname in result.files:
-        target = stage / fname
+        target = stage / folder / fname
         if target.exists():  # two reports wrote the same file name: the later one fails, nothing is overwritten
             result.status, result.kind = "failed", "internal"
             result.detail = f"KitError: {fname} is also written by another report of this period"
@@ -373,14 +426,19 @@ def run_batch(*, month: str | None = "last", data_dir: str | Path = config.DATA_
               report_timeout_minutes: float | None = None, run_timeout_minutes: float | None = None,
               memory_mb: int | None = None, wait_minutes: float | None = None, today: dt.date | None = None,
               snapshot: Callable[[io.Dealer, Path], Path | None] | bool = True,
+              stores: str | Iterable[str] | None = None,
               progress: Callable[[str], None] | None = print) -> BatchResult:
     """Run one period's reports and publish its folder; see the module docstring.
+
+    ``stores`` (``"all"`` or store ids) makes it a dealer group's run: every store's own reports in a folder of
+    its own plus the group's reports and index (:mod:`kit.runner.group`); None runs the dealer as one.
 
     Limits not given take the ``run:`` section of dealer.yml (``memory_mb=0``: no cap). The data is validated once:
     ``snapshot`` (default :func:`save_snapshot`; False for none), called as ``snapshot(dealer, folder)``, writes the
     validated tables into ``folder`` (inside the staging folder) and returns it; the notebooks receive it (as
-    ``run["snapshot_dir"]`` or a ``snapshot_dir`` parameter) instead of parsing the exports again. The snapshot holds unmasked personal data, so it is removed before the folder is published;
-    the manifest records its files' SHA-256.
+    ``run["snapshot_dir"]`` or a ``snapshot_dir`` parameter) instead of parsing the exports again. The snapshot
+    holds unmasked personal data, so it is removed before the folder is published; the manifest records its files'
+    SHA-256.
 
     Raises
     ------
@@ -394,16 +452,29 @@ def run_batch(*, month: str | None = "last", data_dir: str | Path = config.DATA_
     if lang is not None and lang not in i18n.LANGS:
         raise UsageError(f"--lang: expected en or zh; got {lang!r}.")
     workers = _check_workers(workers)
-    names = _select(only, notebooks_dir, period)
+    if stores is not None:
+        from kit.runner import group as grouprun
+
+        plan = grouprun.plan_reports(only, notebooks_dir, period)
+        names = plan.names
+    else:
+        names = _select(only, notebooks_dir, period)
     _check_data_dir(data_dir)
     _check_out_dir(out_dir)
     _use_writable_caches(out_dir)
     first = _limits(None, report_minutes=report_timeout_minutes, run_minutes=run_timeout_minutes,
                     memory_mb=memory_mb, wait_minutes=wait_minutes)  # the flags are checked before the slow load
     # the workers start now and import their libraries while the data loads
-    with LocalPool(min(workers, len(names))) as pool:
+    with LocalPool(workers if stores is not None else min(workers, len(names))) as pool:
         loading = time.monotonic()
-        dealer = _load(data_dir, first.run_seconds)  # dealer.yml is not read yet: the flag or the default
+        # dealer.yml is not read yet: the flag or the default limit
+        loaded = _load(data_dir, first.run_seconds, group=stores is not None)
+        dealer = loaded.dealer if stores is not None else loaded
+        if stores is not None:
+            chosen_stores = grouprun.choose_stores(stores, io.store_ids(dealer), loaded.left_out)
+            if not set(chosen_stores) - set(loaded.left_out):
+                raise DataContractError("every store asked for breaks the data contract:\n" + "\n".join(
+                    f"  - {p}" for s in chosen_stores for p in loaded.left_out[s]))
         load_seconds = time.monotonic() - loading  # the run's time limit covers reading and reports, not the wait
         limits = _limits(dealer.settings, report_minutes=report_timeout_minutes, run_minutes=run_timeout_minutes,
                          memory_mb=memory_mb, wait_minutes=wait_minutes)
@@ -414,17 +485,20 @@ def run_batch(*, month: str | None = "last", data_dir: str | Path = config.DATA_
         run_id = f"{dt.datetime.now():%Y%m%dT%H%M%S}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         with locks.period_lock(out_dir, chosen.label, wait_seconds=limits.wait_seconds, run_id=run_id,
                                on_wait=progress):
+            if stores is not None:
+                return grouprun.run_group_locked(
+                    chosen, pool, loaded=loaded, stores=chosen_stores, plan=plan, data_dir=data_dir,
+                    out_dir=out_dir, lang=lang, only=only is not None, workers=workers, reveal=show_personal_data,
+                    notebooks_dir=notebooks_dir, limits=limits, run_id=run_id, progress=progress,
+                    load_seconds=load_seconds)
             return _run_locked(chosen, pool, dealer=dealer, data_dir=data_dir, out_dir=out_dir, lang=lang,
                                names=names, only=only is not None, workers=workers, reveal=show_personal_data,
                                notebooks_dir=notebooks_dir, limits=limits, run_id=run_id, snapshot=snapshot,
                                progress=progress, load_seconds=load_seconds)
 
 
-def _run_locked(period: Period, pool: LocalPool, *, dealer: io.Dealer, data_dir: Path, out_dir: Path, lang: str,
-                names: list[str], only: bool, workers: int, reveal: bool, notebooks_dir: Path, limits: Limits,
-                run_id: str, snapshot, progress, load_seconds: float = 0.0) -> BatchResult:
-    label = period.label
-    final = out_dir / label
+def fresh_stage(out_dir: Path, label: str, progress) -> tuple[Path, Path]:
+    """Recover earlier killed runs, then an empty staging folder for the period: (final folder, staging folder)."""
     for line in locks.sweep(out_dir, holding=label):
         if progress:
             progress(line)
@@ -432,11 +506,73 @@ def _run_locked(period: Period, pool: LocalPool, *, dealer: io.Dealer, data_dir:
     if stage.exists():
         shutil.rmtree(stage)
     stage.mkdir(parents=True)
+    return out_dir / label, stage
+
+
+def result_handler(*, run_id: str, lang: str, limits: Limits, values: PersonalValues, stage: Path, log: _Log,
+                   progress, total: int, folder: Callable[[ReportResult], str] = lambda r: "", width: int = 16
+                   ) -> tuple[Callable[[ReportResult], None], list[str]]:
+    """What happens when a report finishes: its reason in plain words, personal values masked in what reaches
+    run.log, the manifest and the index, its files moved into the staging folder, a progress line."""
+    done: list[str] = []
+
+    def on_result(result: ReportResult) -> None:
+        result.run = run_id
+        if result.status != "ok":
+            result.reason = failure_reason(result, lang, limits)
+        for attr in ("reason", "detail", "log", "headline", "advice", "title"):
+            setattr(result, attr, scrub_value(getattr(result, attr), values)[0])
+        _collect(result, stage, folder(result))
+        done.append(result.name)
+        mark = "ok" if result.status == "ok" else f"FAILED ({result.kind}) — {result.detail}"
+        log(f"[{len(done)}/{total}] {result.name:<{width}} {result.seconds:6.1f} s  {mark}", show=False)
+        if progress:
+            short = "ok" if result.status == "ok" else "FAILED — " + (result.reason or "").splitlines()[0]
+            progress(f"[{len(done)}/{total}] {result.name:<{width}} {result.seconds:6.1f} s  {short}")
+        if result.status != "ok" and result.log.strip():
+            log(f"{result.name}: output of its worker and kernel processes:\n{result.log.rstrip()}")
+
+    return on_result, done
+
+
+def report_entry(result: ReportResult | dict, name: str | None = None) -> dict:
+    """A report's record in the manifest (its result without the kernel's output)."""
+    entry = asdict(result) if not isinstance(result, dict) else dict(result)
+    entry.pop("log", None)
+    if name is not None:
+        entry["name"] = name
+    return entry
+
+
+def file_record(stage: Path, path: str, *, report: str, run_id: str, finished: str, personal: str, **extra) -> dict:
+    """A published file's record in the manifest: the report and run that wrote it and its SHA-256."""
+    return {"report": report, **extra, "run": run_id, "generated": finished, "personal_data": personal,
+            "sha256": io.sha256_file(stage / path) if (stage / path).is_file() else None}
+
+
+def manifest_of(period: Period, *, dealer_name: str, run: dict, limits: Limits, params: dict, inputs: dict,
+                snapshot: dict | None, reports: list[dict], files: dict, runs: dict, **extra) -> dict:
+    """The period folder's ``manifest.json`` (``run`` without its limits and transport, which are added here)."""
+    run = {**run, "host": platform.node(),
+           "limits": {"report_timeout_minutes": limits.report_seconds / 60,
+                      "run_timeout_minutes": limits.run_seconds / 60, "report_memory_mb": limits.memory_mb},
+           "kernel_transport": "ipc" if ipc_supported() else "tcp"}
+    return {"manifest_version": MANIFEST_VERSION, "month": period.month, "period": period.to_dict(),
+            "dealer": dealer_name, "run": run, "parameters": dict(params), "inputs": inputs, "snapshot": snapshot,
+            "packages": {p: version(p) for p in PACKAGES} | {"python": platform.python_version()},
+            "reports": reports, **extra, "files": dict(sorted(files.items())), "runs": runs}
+
+
+def _run_locked(period: Period, pool: LocalPool, *, dealer: io.Dealer, data_dir: Path, out_dir: Path, lang: str,
+                names: list[str], only: bool, workers: int, reveal: bool, notebooks_dir: Path, limits: Limits,
+                run_id: str, snapshot, progress, load_seconds: float = 0.0) -> BatchResult:
+    label = period.label
+    final, stage = fresh_stage(out_dir, label, progress)
     published = False
     try:
         log = _Log(stage / "run.log", progress)
         started = dt.datetime.now().isoformat(timespec="seconds")
-        eligible = available_reports(notebooks_dir, period.kind)
+        eligible = available_reports(notebooks_dir, period.kind, scope="dealer")
         kept_reports, kept_files, kept_runs = _keep_previous(final, stage, names, eligible) if only else ([], {}, {})
         mask = not reveal
         settings_mask = getattr(dealer.settings.dealer, "mask_personal_data", True)
@@ -465,24 +601,8 @@ def _run_locked(period: Period, pool: LocalPool, *, dealer: io.Dealer, data_dir:
                                     timeout_seconds=limits.report_seconds, memory_mb=limits.memory_mb, env=env,
                                     header=header))
         values = PersonalValues.from_tables(dealer.tables) if mask else PersonalValues()
-        done: list[str] = []
-
-        def on_result(result: ReportResult) -> None:
-            result.run = run_id
-            if result.status != "ok":
-                result.reason = failure_reason(result, lang, limits)
-            for attr in ("reason", "detail", "log", "headline", "advice", "title"):  # they reach run.log, manifest and index
-                setattr(result, attr, scrub_value(getattr(result, attr), values)[0])
-            _collect(result, stage)
-            done.append(result.name)
-            mark = "ok" if result.status == "ok" else f"FAILED ({result.kind}) — {result.detail}"
-            log(f"[{len(done)}/{len(tasks)}] {result.name:<16} {result.seconds:6.1f} s  {mark}", show=False)
-            if progress:
-                short = "ok" if result.status == "ok" else "FAILED — " + (result.reason or "").splitlines()[0]
-                progress(f"[{len(done)}/{len(tasks)}] {result.name:<16} {result.seconds:6.1f} s  {short}")
-            if result.status != "ok" and result.log.strip():
-                log(f"{result.name}: output of its worker and kernel processes:\n{result.log.rstrip()}")
-
+        on_result, _ = result_handler(run_id=run_id, lang=lang, limits=limits, values=values, stage=stage, log=log,
+                                      progress=progress, total=len(tasks))
         with stderr_to(stage / "run.log"):  # the parent's own warnings; the workers log per report
             results = run_tasks(tasks, pool, run_seconds=max(1.0, limits.run_seconds - load_seconds),
                                 on_result=on_result)
@@ -497,38 +617,23 @@ def _run_locked(period: Period, pool: LocalPool, *, dealer: io.Dealer, data_dir:
                 log(f"masked personal values left in: {', '.join(f'{k} ({v})' for k, v in changed.items())}")
         finished = dt.datetime.now().isoformat(timespec="seconds")
         order = {n: i for i, n in enumerate(eligible)}
-        reports = sorted([asdict(results[n]) for n in names] + kept_reports, key=lambda r: order.get(r["name"], 99))
-        for r in reports:
-            r.pop("log", None)
+        reports = sorted([report_entry(results[n]) for n in names] + kept_reports,
+                         key=lambda r: order.get(r["name"], 99))
         inputs = {_relative(p, data_dir): h for p, h in dealer.file_hashes().items()}
         personal = "masked" if mask else "revealed"
         files = dict(kept_files)
         for r in results.values():
             for fname in r.files:
-                files[fname] = {"report": r.name, "run": run_id, "generated": finished, "personal_data": personal,
-                                "sha256": io.sha256_file(stage / fname) if (stage / fname).is_file() else None}
+                files[fname] = file_record(stage, fname, report=r.name, run_id=run_id, finished=finished,
+                                           personal=personal)
         runs = {**kept_runs, run_id: {
             "started": started, "finished": finished, "inputs": inputs, "personal_data": personal,
             "reports": names, "period": period.to_dict()}}
-        manifest = {
-            "manifest_version": MANIFEST_VERSION,
-            "month": period.month,
-            "period": period.to_dict(),
-            "dealer": dealer.settings.dealer.name,
-            "run": {"id": run_id, "started": started, "finished": finished, "only": names if only else None,
-                    "workers": workers, "personal_data": personal, "host": platform.node(),
-                    "limits": {"report_timeout_minutes": limits.report_seconds / 60,
-                               "run_timeout_minutes": limits.run_seconds / 60,
-                               "report_memory_mb": limits.memory_mb},
-                    "kernel_transport": "ipc" if ipc_supported() else "tcp"},
-            "parameters": {k: v for k, v in params.items()},
-            "inputs": inputs,
-            "snapshot": snapshot_hashes,
-            "packages": {p: version(p) for p in PACKAGES} | {"python": platform.python_version()},
-            "reports": reports,
-            "files": dict(sorted(files.items())),
-            "runs": runs,
-        }
+        manifest = manifest_of(
+            period, dealer_name=dealer.settings.dealer.name, limits=limits, params=params, inputs=inputs,
+            snapshot=snapshot_hashes, reports=reports, files=files, runs=runs,
+            run={"id": run_id, "started": started, "finished": finished, "only": names if only else None,
+                 "workers": workers, "personal_data": personal})
         locks.atomic_write(stage / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
         write_period_index(stage, out_dir, label=label)
         locks.swap(stage, final)

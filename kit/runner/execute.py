@@ -78,13 +78,15 @@ class ReportResult:
     files: list[str] = field(default_factory=list)
     log: str = ""  # the kernel's own output (start-up chatter, C-level messages), tail only
     run: str | None = None  # id of the run that produced it
+    report: str = ""  # the report (notebook) name when ``name`` is a key such as ``S001/lead_scoring``
+    store: str | None = None  # the store it was run for (a group run); None: the dealer or the group
 
 
 @dataclass(frozen=True)
 class ReportTask:
     """Everything one report needs, as plain (picklable) data."""
 
-    name: str
+    name: str  # unique within a run: the report's name, or ``STORE/report`` in a group run
     notebook: str  # the source notebook
     workdir: str  # the report's own folder; every file it writes goes here
     parameters: dict  # the run's parameters; the notebook receives those its parameters cell declares
@@ -94,6 +96,13 @@ class ReportTask:
     env: dict = field(default_factory=dict)  # extra environment of the kernel
     header: dict = field(default_factory=dict)  # for the HTML: dealer, meta_key, meta_fields, back_key
     capture_stderr: bool = True  # send the worker's stderr to the task's log (a single-task worker process only)
+    report: str = ""  # the report's name for its files (``NAME.ipynb``, ``NAME.html``); default ``name``
+    store: str | None = None  # the store the report is for (a group run)
+
+    @property
+    def file_stem(self) -> str:
+        """The report's file name without extension."""
+        return self.report or self.name
 
 
 class KitKernelManager(AsyncKernelManager):
@@ -151,7 +160,7 @@ def execute_report(task: ReportTask) -> ReportResult:
     workdir.mkdir(parents=True)
     (workdir / TASK_FILE).write_text(json.dumps({"pid": os.getpid(), "started": time.time()}), encoding="utf-8")
     kernel_dir = Path(tempfile.mkdtemp(prefix="kit-"))  # 0700: only this user can reach the sockets
-    out_nb = workdir / f"{task.name}.ipynb"
+    out_nb = workdir / f"{task.file_stem}.ipynb"
     timed_out = threading.Event()
 
     def stop() -> None:
@@ -174,16 +183,17 @@ def execute_report(task: ReportTask) -> ReportResult:
     if timed_out.is_set():
         kind = "timeout"
     seconds = round(time.perf_counter() - start, 2)
-    title = notebook_title(out_nb if out_nb.exists() else Path(task.notebook), task.lang) or task.name
+    title = notebook_title(out_nb if out_nb.exists() else Path(task.notebook), task.lang) or task.file_stem
     glued = _read_glue(workdir / GLUE_FILE)
     advice = [str(a) for a in glued.pop("_advice", []) or []]
     result = ReportResult(name=task.name, status="ok" if kind is None else "failed", seconds=seconds, title=title,
-                          kind=kind, detail=detail, headline=glued, advice=advice, log=_tail(workdir / KERNEL_LOG))
+                          kind=kind, detail=detail, headline=glued, advice=advice, log=_tail(workdir / KERNEL_LOG),
+                          report=task.file_stem, store=task.store)
     if result.status == "ok":
         try:
-            write_html(out_nb, workdir / f"{task.name}.html", title=title, lang=task.lang, header=task.header,
+            write_html(out_nb, workdir / f"{task.file_stem}.html", title=title, lang=task.lang, header=task.header,
                        headline=result.headline, advice=result.advice)
-            result.html = f"{task.name}.html"
+            result.html = f"{task.file_stem}.html"
         except Exception as exc:  # an exporter failure fails this report, not the run
             result.status, result.kind, result.detail = "failed", "export", _exception_text(exc)
     result.notebook = out_nb.name if out_nb.exists() else None
@@ -322,7 +332,8 @@ def run_in_worker(task: ReportTask) -> ReportResult:
     try:
         return execute_report(task)
     except BaseException as exc:  # noqa: BLE001 - a runner bug fails this report with its traceback, not the run
-        return ReportResult(name=task.name, status="failed", seconds=0.0, title=task.name, kind="internal",
-                            detail=f"{_exception_text(exc)}\n{traceback.format_exc()}")
+        return ReportResult(name=task.name, status="failed", seconds=0.0, title=task.file_stem, kind="internal",
+                            detail=f"{_exception_text(exc)}\n{traceback.format_exc()}", report=task.file_stem,
+                            store=task.store)
     finally:
         _CURRENT[:] = []

@@ -8,6 +8,7 @@ CJK web font subset (:func:`kit.webfont.embed`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from importlib import metadata
 from pathlib import Path
@@ -95,20 +96,26 @@ def _is_noise(output) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=1)
+def _exporter():
+    """The page exporter, made once per process: a worker exporting many reports (a dealer group's hundreds) then
+    compiles the templates once, not for every page."""
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(template_name="kit_report", extra_template_basedirs=[str(config.TEMPLATES_DIR / "nbconvert")],
+                        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, embed_images=True)
+
+
 def write_html(executed: Path, target: Path, *, title: str, lang: str, header: dict, headline: dict,
                advice: list[str] = ()) -> None:
     """Export ``executed`` to ``target``; ``header`` has ``dealer``, ``meta_key``, ``meta_fields`` and ``back_key``."""
     import nbformat
-    from nbconvert import HTMLExporter
 
     from kit.runner.lock import atomic_write
 
     nb = nbformat.read(str(executed), as_version=4)
     nb, toc = _prepare_for_html(nb, lang)
-    exporter = HTMLExporter(template_name="kit_report",
-                            extra_template_basedirs=[str(config.TEMPLATES_DIR / "nbconvert")],
-                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
-                            embed_images=True)
+    exporter = _exporter()
     generated = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     resources = {"kit": {
         "title": title,

@@ -3,6 +3,10 @@
 Every value that comes from the data, ``dealer.yml`` or a notebook (dealer name, titles, numbers, failure reasons) is
 HTML-escaped here; the pages are self-contained (inline CSS, the kit's web font, no external requests).
 A month's index also links the day and week folders that fall in that month.
+
+A dealer group's run (``kit report --stores``) has two kinds: each store's index (``S001/index.html``: the store's
+reports, a link up to the group) and the group index (the period's ``index.html``: the group's reports, then every
+store with its status, its reports' first headline numbers and a link to its index).
 """
 
 from __future__ import annotations
@@ -82,16 +86,21 @@ def _card(r, lang: str) -> str:
 
 def render_index(month: str, reports: Iterable, *, lang: str, dealer_name: str, generated: str,
                  title: str | None = None, links: list[tuple[str, str]] | None = None,
-                 notices: list[str] | None = None) -> str:
+                 notices: list[str] | None = None, up: tuple[str, str] | None = None, root: str = "../index.html",
+                 extra: str = "") -> str:
     """A period's index page (self-contained HTML, every value escaped).
 
     month : the period's label (``2026-10``, ``2026-W45``, ``2026-11-02``); ``title`` defaults to the month's.
     reports : :class:`~kit.runner.execute.ReportResult` objects or their manifest dicts.
     links : (text, href) of related periods (a month's days and weeks), shown below the reports.
     notices : sentences shown above the reports (personal data shown in full, reports kept from an earlier run).
+    up : (text, href) of the page above this one (a store's index: its group's), shown above the reports.
+    root : the folder of all periods, relative to this page.
+    extra : HTML shown below the reports (the group index's stores); the caller escapes it.
     """
     title = title or i18n.t("index_title", lang, month=month)
     cards = "".join(_card(r, lang) for r in reports)
+    up_html = f'<p class="kit-back"><a href="{e(up[1])}">{e(up[0])}</a></p>' if up else ""
     notice_html = "".join(f'<p class="kit-failure">{e(n)}</p>' for n in (notices or []))
     links_html = ""
     if links:
@@ -104,8 +113,8 @@ def render_index(month: str, reports: Iterable, *, lang: str, dealer_name: str, 
 <style>{_css()}</style></head>
 <body class="kit-index"><header class="kit-header"><div class="kit-brand">{e(dealer_name)}</div>
 <h1 class="kit-title">{e(title)}</h1><div class="kit-meta">{e(i18n.t("generated", lang))} {e(generated)}</div>
-{notice_html}</header><main class="kit-cards">{cards}</main>{links_html}
-<footer class="kit-footer"><a href="../index.html">{e(i18n.t("all_months", lang))}</a></footer></body></html>
+{notice_html}{up_html}</header><main class="kit-cards">{cards}</main>{extra}{links_html}
+<footer class="kit-footer"><a href="{e(root)}">{e(i18n.t("all_months", lang))}</a></footer></body></html>
 """
 
 
@@ -131,23 +140,118 @@ def month_links(out_dir: Path, month: str, lang: str) -> list[tuple[str, str]]:
     return links
 
 
+def _first_number(report: dict) -> tuple[str, str] | None:
+    """(label, display) of a report's first headline number, or None."""
+    for value in (report.get("headline") or {}).values():
+        if isinstance(value, dict) and value.get("display") not in (None, ""):
+            return str(value.get("label", "")), str(value["display"])
+    return None
+
+
+def stores_section(stores: list[dict], lang: str) -> str:
+    """The group index's stores: a summary line, then one row per store — status, the first headline number of
+    each of its reports, a link to its index (or, for a store left out of the run, why)."""
+    if not stores:
+        return ""
+    names: list[str] = []
+    for entry in stores:
+        for r in entry.get("reports") or []:
+            if r["name"] not in names:
+                names.append(r["name"])
+    titles: dict[str, str] = {}  # a column is named by its number (the report's title when it has none)
+    for entry in stores:
+        for r in entry.get("reports") or []:
+            first = _first_number(r)
+            if first and first[0]:
+                titles[r["name"]] = titles.get(r["name"]) or first[0]
+    for entry in stores:
+        for r in entry.get("reports") or []:
+            titles.setdefault(r["name"], r.get("title") or r["name"])
+    failed = [s for s in stores if s.get("status") != "ok"]
+    summary = i18n.t("group.index_summary", lang, ok=len(stores) - len(failed), stores=len(stores))
+    if failed:
+        summary += " " + i18n.t("group.index_failed", lang, stores=", ".join(s["store_id"] for s in failed))
+    head = "".join(f'<th scope="col">{e(h)}</th>' for h in
+                   [i18n.t("group.store", lang), i18n.t("group.status", lang), *[titles[n] for n in names]])
+    rows = []
+    for entry in stores:
+        status = entry.get("status")
+        badge = i18n.t("status_ok" if status == "ok" else "status_failed", lang)
+        label = f'{entry["store_id"]} {entry.get("name") or ""}'.strip()
+        store = (f'<a href="{e(entry["folder"])}/index.html">{e(label)}</a>' if entry.get("folder") and
+                 status != "left_out" else e(label))
+        cells = [f'<td data-label="{e(i18n.t("group.store", lang))}">{store}</td>']
+        state = f'<span class="kit-badge kit-badge-{"ok" if status == "ok" else "failed"}">{e(badge)}</span>'
+        if status == "left_out":
+            state += f'<br><span class="kit-failure">{e(entry.get("reason") or "")}</span>'
+        elif status != "ok":
+            bad = [r.get("title") or r["name"] for r in entry.get("reports") or [] if r.get("status") != "ok"]
+            state += f' <span class="kit-failure">{e(", ".join(bad))}</span>'
+        cells.append(f'<td data-label="{e(i18n.t("group.status", lang))}">{state}</td>')
+        own = {r["name"]: r for r in entry.get("reports") or []}
+        for n in names:
+            r = own.get(n)
+            if r is None:
+                text = ""
+            elif r.get("status") != "ok":
+                text = i18n.t("status_failed", lang)
+            else:
+                first = _first_number(r)
+                text = first[1] if first else i18n.t("status_ok", lang)
+            cls = ' class="kit-flag"' if r is not None and r.get("status") != "ok" else ' class="kit-num"'
+            cells.append(f'<td data-label="{e(titles[n])}"{cls}>{e(text)}</td>')
+        rows.append(f'<tr id="store-{e(entry["store_id"])}">{"".join(cells)}</tr>')
+    return (f'<section class="kit-stores" style="max-width: 1180px; margin: 0 auto; padding: 8px 24px 40px">'
+            f'<h2>{e(i18n.t("group.stores_title", lang))}</h2>'
+            f'<p class="kit-status">{e(summary)}</p><div class="kit-table-wrap">'
+            f'<table class="kit-table kit-cards-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}'
+            f'</tbody></table></div></section>')
+
+
+def write_store_indexes(stage: Path, manifest: dict, entries: list[dict], *, label: str) -> None:
+    """``STORE/index.html`` of each store of a group run (its reports, a link up to the group index).
+
+    The pages share one CJK font subset (the union of their characters): one subset instead of one per store.
+    """
+    period = period_from_label(label)
+    lang = manifest["parameters"]["lang"]
+    base = period_title(period, lang) if period else i18n.t("index_title", lang, month=label)
+    pages = {}
+    for entry in entries:
+        title = f'{entry["store_id"]} {entry.get("name") or ""}'.strip() + f" — {base}"
+        pages[entry["folder"]] = render_index(
+            label, entry.get("reports") or [], lang=lang, dealer_name=manifest.get("dealer", ""),
+            generated=manifest["run"]["finished"].replace("T", " ")[:16], title=title,
+            notices=_notices(manifest, entry["store_id"]), up=(i18n.t("group.back_to_group", lang), "../index.html"),
+            root="../../index.html")
+    characters = webfont.cjk_characters("".join(pages.values()))
+    for folder, html in pages.items():
+        (stage / folder).mkdir(exist_ok=True)
+        atomic_write(stage / folder / "index.html", webfont.embed(html, characters))
+
+
+def _notices(manifest: dict, store: str | None = None) -> list[str]:
+    files = manifest.get("files", {}).values()
+    revealed = {f["run"] for f in files if f.get("personal_data") == "revealed"
+                and (store is None or f.get("store") == store)}
+    return [i18n.t("personal_data_shown", manifest["parameters"]["lang"])] if revealed else []
+
+
 def write_period_index(folder: Path, out_dir: Path, *, label: str | None = None) -> None:
     """(Re)write ``folder/index.html`` from its ``manifest.json`` and the day and week folders beside it.
 
     label : the period's label when ``folder`` is not (yet) named after it (the staging folder).
+    A group run's manifest (with ``stores``) gives the group index: the group's reports, then the stores.
     """
     label = label or folder.name
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     period = period_from_label(label)
     lang = manifest["parameters"]["lang"]
     links = month_links(out_dir, label, lang) if period and period.kind == "month" else []
-    notices = []
-    revealed = sorted({f["run"] for f in manifest.get("files", {}).values() if f.get("personal_data") == "revealed"})
-    if revealed:
-        notices.append(i18n.t("personal_data_shown", lang))
     html = render_index(label, manifest["reports"], lang=lang, dealer_name=manifest.get("dealer", ""),
                         generated=manifest["run"]["finished"].replace("T", " ")[:16],
-                        title=period_title(period, lang) if period else None, links=links, notices=notices)
+                        title=period_title(period, lang) if period else None, links=links,
+                        notices=_notices(manifest), extra=stores_section(manifest.get("stores") or [], lang))
     atomic_write(folder / "index.html", webfont.embed(html))
 
 
