@@ -39,7 +39,7 @@ from kit.runner.execute import ReportResult, ReportTask, ipc_supported, memory_c
 from kit.runner.export import version
 from kit.runner.index import report_header, write_period_index, write_root_index
 from kit.runner.periods import KINDS, Period, UsageError, choose_period
-from kit.runner.pool import LocalPool, run_tasks
+from kit.runner.pool import make_pool, run_tasks
 from kit.runner.privacy import PersonalValues, scrub_folder, scrub_value
 from kit.settings import RunSettings
 
@@ -372,7 +372,7 @@ def run_batch(*, month: str | None = "last", data_dir: str | Path = config.DATA_
               notebooks_dir: str | Path = config.NOTEBOOKS_DIR, period: str = "month", date: str | None = None,
               report_timeout_minutes: float | None = None, run_timeout_minutes: float | None = None,
               memory_mb: int | None = None, wait_minutes: float | None = None, today: dt.date | None = None,
-              snapshot: Callable[[io.Dealer, Path], Path | None] | bool = True,
+              snapshot: Callable[[io.Dealer, Path], Path | None] | bool = True, scheduler: str | None = None,
               progress: Callable[[str], None] | None = print) -> BatchResult:
     """Run one period's reports and publish its folder; see the module docstring.
 
@@ -380,7 +380,8 @@ def run_batch(*, month: str | None = "last", data_dir: str | Path = config.DATA_
     ``snapshot`` (default :func:`save_snapshot`; False for none), called as ``snapshot(dealer, folder)``, writes the
     validated tables into ``folder`` (inside the staging folder) and returns it; the notebooks receive it (as
     ``run["snapshot_dir"]`` or a ``snapshot_dir`` parameter) instead of parsing the exports again. The snapshot holds unmasked personal data, so it is removed before the folder is published;
-    the manifest records its files' SHA-256.
+    the manifest records its files' SHA-256. ``scheduler`` (a Dask scheduler's address) sends the reports to that
+    cluster instead of local processes (:mod:`kit.runner.distributed`; ``workers`` None: the cluster's threads).
 
     Raises
     ------
@@ -393,7 +394,7 @@ def run_batch(*, month: str | None = "last", data_dir: str | Path = config.DATA_
         raise UsageError(f"--period: expected day, week or month; got {period!r}.")
     if lang is not None and lang not in i18n.LANGS:
         raise UsageError(f"--lang: expected en or zh; got {lang!r}.")
-    workers = _check_workers(workers)
+    workers = workers if scheduler else _check_workers(workers)  # a cluster's size is checked by its pool
     names = _select(only, notebooks_dir, period)
     _check_data_dir(data_dir)
     _check_out_dir(out_dir)
@@ -401,7 +402,7 @@ def run_batch(*, month: str | None = "last", data_dir: str | Path = config.DATA_
     first = _limits(None, report_minutes=report_timeout_minutes, run_minutes=run_timeout_minutes,
                     memory_mb=memory_mb, wait_minutes=wait_minutes)  # the flags are checked before the slow load
     # the workers start now and import their libraries while the data loads
-    with LocalPool(min(workers, len(names))) as pool:
+    with make_pool(workers, len(names), scheduler=scheduler) as pool:
         loading = time.monotonic()
         dealer = _load(data_dir, first.run_seconds)  # dealer.yml is not read yet: the flag or the default
         load_seconds = time.monotonic() - loading  # the run's time limit covers reading and reports, not the wait
@@ -415,12 +416,12 @@ def run_batch(*, month: str | None = "last", data_dir: str | Path = config.DATA_
         with locks.period_lock(out_dir, chosen.label, wait_seconds=limits.wait_seconds, run_id=run_id,
                                on_wait=progress):
             return _run_locked(chosen, pool, dealer=dealer, data_dir=data_dir, out_dir=out_dir, lang=lang,
-                               names=names, only=only is not None, workers=workers, reveal=show_personal_data,
+                               names=names, only=only is not None, workers=pool.workers, reveal=show_personal_data,
                                notebooks_dir=notebooks_dir, limits=limits, run_id=run_id, snapshot=snapshot,
                                progress=progress, load_seconds=load_seconds)
 
 
-def _run_locked(period: Period, pool: LocalPool, *, dealer: io.Dealer, data_dir: Path, out_dir: Path, lang: str,
+def _run_locked(period: Period, pool, *, dealer: io.Dealer, data_dir: Path, out_dir: Path, lang: str,
                 names: list[str], only: bool, workers: int, reveal: bool, notebooks_dir: Path, limits: Limits,
                 run_id: str, snapshot, progress, load_seconds: float = 0.0) -> BatchResult:
     label = period.label
@@ -516,7 +517,8 @@ def _run_locked(period: Period, pool: LocalPool, *, dealer: io.Dealer, data_dir:
             "period": period.to_dict(),
             "dealer": dealer.settings.dealer.name,
             "run": {"id": run_id, "started": started, "finished": finished, "only": names if only else None,
-                    "workers": workers, "personal_data": personal, "host": platform.node(),
+                    "workers": workers, "scheduler": getattr(pool, "address", None), "personal_data": personal,
+                    "host": platform.node(),
                     "limits": {"report_timeout_minutes": limits.report_seconds / 60,
                                "run_timeout_minutes": limits.run_seconds / 60,
                                "report_memory_mb": limits.memory_mb},
