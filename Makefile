@@ -16,7 +16,7 @@ export MPLCONFIGDIR ?= $(CURDIR)/.cache/matplotlib
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,lab]'
+	$(BIN)/python -m pip install --quiet -e '.[test,lab,dask]'
 	touch $(STAMP)
 
 install: $(STAMP)
