@@ -25,7 +25,6 @@ import datetime as dt
 import json
 import os
 import platform
-import shutil
 import sys
 import tempfile
 import time
