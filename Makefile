@@ -26,7 +26,7 @@ report: $(STAMP)  ## run the monthly batch on data_samples/ (MONTH=YYYY-MM DATA=
 
 test: $(STAMP)    ## the whole test suite (installs Debian's chromium for the browser tests when it can)
 	tools/ensure-chromium.sh
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+	KIT_TEST_REQUIRE_DASK=1 $(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 test-fast: $(STAMP) ## quick feedback: the suite without the tests marked slow (simulations, the end-to-end batch)
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not slow"

@@ -58,7 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--workers", type=int, default=None, help="reports run at once, each in its own process "
                      "(default: the number of cores)")
     rep.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                     help="run the reports on the Dask cluster at ADDRESS (tcp://host:8786; needs dealer-kit[dask] "
+                     help="run the reports on the Dask cluster at ADDRESS (tcp://host:8786, or a scheduler file "
+                          "sched.json; needs dealer-kit[dask] "
                           "and the data, notebooks and output folders on storage every worker sees at the same "
                           "paths); --workers then caps the reports at once (default: the cluster's threads)")
     rep.add_argument("--report-timeout", type=float, default=None, metavar="MINUTES",

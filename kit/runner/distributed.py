@@ -90,7 +90,7 @@ def probe(paths: list[str], token_file: str, token: str) -> dict:
 
 
 def _versions(version) -> dict[str, str]:
-    return {p: version(p) for p in SAME_VERSIONS} | {"python": platform.python_version()}
+    return {p: version(p) for p in SAME_VERSIONS} | {"python": ".".join(platform.python_version_tuple()[:2])}
 
 
 # --------------------------------------------------------------------------- the parent's side
@@ -101,7 +101,8 @@ class DaskPool:
 
     Parameters
     ----------
-    address : the scheduler, e.g. ``tcp://10.0.0.5:8786`` (or a ``distributed.Client`` to use as it is).
+    address : the scheduler, e.g. ``tcp://10.0.0.5:8786``; a ``.json`` path is a scheduler file (``dask scheduler
+        --scheduler-file``, as on SLURM); or a ``distributed.Client`` to use as it is.
     workers : reports sent at once; default the cluster's worker threads when it is reached.
     tasks : the number of reports of the run (no more are sent at once).
 
@@ -122,9 +123,13 @@ class DaskPool:
             raise UsageError("--scheduler needs Dask's distributed package: pip install 'dealer-kit[dask]'.") from None
         self._own = not isinstance(address, Client)
         if self._own:
+            where = {"scheduler_file": address} if str(address).endswith(".json") else {"address": address}
+            if "scheduler_file" in where and not Path(address).is_file():  # distributed would wait for it forever
+                raise UsageError(f"--scheduler {address}: no such scheduler file (written by 'dask scheduler "
+                                 f"--scheduler-file {address}').")
             try:
-                self.client = Client(address, timeout=connect_seconds, set_as_default=False)
-            except (OSError, TimeoutError, ValueError) as exc:
+                self.client = Client(**where, timeout=connect_seconds, set_as_default=False)
+            except (OSError, TimeoutError, ValueError) as exc:  # a missing scheduler file is an OSError too
                 raise UsageError(f"--scheduler {address}: cannot reach the Dask scheduler ({exc}); is "
                                  f"'dask scheduler' running there and the port open?") from None
         else:
@@ -253,9 +258,9 @@ class DaskPool:
                                                                           for p, (v, w) in other.items()))
         if problems:
             raise UsageError(f"--scheduler {self.address}: the workers cannot run these reports as this machine "
-                             f"would:\n - " + "\n - ".join(problems) + "\nA run on a cluster needs the data, "
-                             f"notebooks and output folders on storage every worker mounts at the same path, and the "
-                             f"same kit and library versions everywhere.")
+                             "would:\n - " + "\n - ".join(problems) + "\nA run on a cluster needs the data, "
+                             "notebooks and output folders on storage every worker mounts at the same path, and the "
+                             "same kit and library versions everywhere.")
         self._checked = True
 
 
