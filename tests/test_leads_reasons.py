@@ -69,3 +69,16 @@ def test_a_fitted_scorer_reads_the_same_as_worded_one_by_one():
         got = explain_leads(scorer, X, top=3, lang=lang)
         assert got.to_numpy().tolist() == one_by_one(table, n, 3, lang)
         assert got.notna().all().all()
+
+
+def test_per_distinct_maps_like_series_map():
+    from kit.leads.inputs import per_distinct
+
+    def fn(v):
+        return f"<{v!r}>"
+
+    for values in (pd.Series([" Call", "visit", None, " Call", "visit", np.nan], index=list("abcdef"), dtype=object),
+                   pd.Series([True, 1, 1.0, None, "1"], dtype=object),  # not all text: value by value
+                   pd.Series([], dtype=object), pd.Series([None, None], dtype=object)):
+        got = per_distinct(values, fn)
+        assert got.tolist() == values.map(fn).tolist() and got.index.equals(values.index)
