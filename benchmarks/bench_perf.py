@@ -435,19 +435,22 @@ def section_workers(quick: bool) -> list[dict]:
             t, result = timed(run_batch, data_dir=work / "group", out_dir=work / label.replace(" ", ""),
                               month="last", progress=None, **kwargs)
             runs[label] = (t, result, before)
-            print(label, round(t, 1), [(r.name, r.status, r.seconds) for r in result.reports], flush=True)
+            print(label, round(t, 1), [(r.name, r.status, r.seconds, r.detail) for r in result.reports], flush=True)
         before = load()
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
             t, result = timed(run_batch, data_dir=work / "group", out_dir=work / "dask", month="last",
                               scheduler=cluster.scheduler_address, progress=None)
         runs["LocalCluster"] = (t, result, before)
-        print("dask", round(t, 1), [(r.name, r.status, r.seconds) for r in result.reports], flush=True)
+        print("dask", round(t, 1), [(r.name, r.status, r.seconds, r.detail) for r in result.reports], flush=True)
         t1, r1, b1 = runs["--workers 1"]
         t2, r2, b2 = runs["--workers 2"]
         td, rd, bd = runs["LocalCluster"]
         longest, busy = max(r.seconds for r in r1.reports), sum(r.seconds for r in r1.reports)
         best = t1 / (t1 - busy + max(busy / 2, longest))  # the fixed part stays; the reports split in two at best
-        ok = lambda r: f"{sum(x.status == 'ok' for x in r.reports)}/{len(r.reports)} ok"  # noqa: E731
+        def ok(r) -> str:
+            failed = [f"{x.name} {x.kind}" for x in r.reports if x.status != "ok"]
+            return f"{len(r.reports) - len(failed)}/{len(r.reports)} ok" + (f"; failed: {', '.join(failed)}"
+                                                                             if failed else "")
         rows.append(row(f"{stores}-store dealership month as one dealer (the per-store mode is not in this tree): "
                         f"--workers 1 ÷ --workers 2 (speed-up)", t1, t2, "--workers 2 wall time",
                         check=f"--workers 1 {t1:.0f} s ({ok(r1)}), --workers 2 {t2:.0f} s ({ok(r2)}); longest "
