@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ("classifiers", "leads", "turnover", "kpi", "forecast", "perf")
+ORDER = ("classifiers", "leads", "turnover", "kpi", "forecast", "io", "perf")
 
 HEADER = """# Benchmarks
 
@@ -33,6 +33,7 @@ committed sample dealership. The sections below are the result files in `benchma
 | turnover | the attrition model vs a tuned logistic regression (churn data) and vs tenure alone (sample staff); which planted drivers the monthly Cox summary recovers | [results/turnover.md](results/turnover.md) |
 | kpi | scoring 100,000 consultant-months and 1,000 stability draws: the kit vs a naive pandas loop | [results/kpi.md](results/kpi.md) |
 | forecast | Tourism monthly MASE vs seasonal naive, each single model and the published results; overhead and cold start | [results/forecast.md](results/forecast.md) |
+| io | loading a data folder with every check vs a plain `pandas.read_csv` of the same files (goal ≤ 3×); the validated snapshot | [results/io.md](results/io.md) |
 | perf | the performance budget: each core at scale vs the bare library call it wraps, each report vs its floor, `--workers 2` vs 1, a Dask cluster vs local processes; distributed runs | [results/perf.md](results/perf.md) |
 
 """
