@@ -10,13 +10,15 @@ OUT    ?= reports
 export NIXTLA_NUMBA_CACHE ?= 1
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.cache/numba
 export MPLCONFIGDIR ?= $(CURDIR)/.cache/matplotlib
+# the venv has the dask extra: its LocalCluster tests must run, not skip
+export KIT_TEST_REQUIRE_DASK ?= 1
 
 .PHONY: install report test test-fast bench lab validate samples clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,lab]'
+	$(BIN)/python -m pip install --quiet -e '.[test,lab,dask]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ("classifiers", "leads", "turnover", "kpi", "forecast", "io", "scale")
+ORDER = ("classifiers", "leads", "turnover", "kpi", "forecast", "io", "perf", "scale")
 
 HEADER = """# Benchmarks
 
@@ -34,6 +34,7 @@ committed sample dealership. The sections below are the result files in `benchma
 | kpi | scoring 100,000 consultant-months and 1,000 stability draws: the kit vs a naive pandas loop | [results/kpi.md](results/kpi.md) |
 | forecast | Tourism monthly MASE vs seasonal naive, each single model and the published results; overhead and cold start | [results/forecast.md](results/forecast.md) |
 | io | loading a data folder with every check vs a plain `pandas.read_csv` of the same files (goal ≤ 3×); the validated snapshot | [results/io.md](results/io.md) |
+| perf | the performance budget: each core at scale vs the bare library call it wraps, each report vs its floor, `--workers 2` vs 1, a Dask cluster vs local processes; distributed runs | [results/perf.md](results/perf.md) |
 | scale | a dealer group's month (`kit report --stores all`) at 10, 50 and 100 stores: wall time, CPU and peak memory, growth against linear | [results/scale.md](results/scale.md) |
 
 """
@@ -45,8 +46,10 @@ def rebuild_readme() -> None:
         path = HERE / "results" / f"{name}.md"
         if path.is_file():
             text = path.read_text(encoding="utf-8").strip()
-            # demote the result file's headings one level under this page's title
-            text = "\n".join(("#" + line) if line.startswith("#") else line for line in text.splitlines())
+            # the result file's top heading becomes a section of this page (##), its subsections follow
+            levels = [len(line) - len(line.lstrip("#")) for line in text.splitlines() if line.startswith("#")]
+            shift = "#" * max(0, 2 - min(levels, default=2))
+            text = "\n".join((shift + line) if line.startswith("#") else line for line in text.splitlines())
             parts.append(text + "\n")
         else:
             parts.append(f"## {name}\n\nNot run yet: `.venv/bin/python benchmarks/bench_{name}.py`.\n")

@@ -63,6 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
                           "or store ids separated by commas (other stores published earlier are kept)")
     rep.add_argument("--workers", type=int, default=None, help="reports run at once, each in its own process "
                      "(default: the number of cores)")
+    rep.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                     help="run the reports on the Dask cluster at ADDRESS (tcp://host:8786, or a scheduler file "
+                          "sched.json; needs dealer-kit[dask] "
+                          "and the data, notebooks and output folders on storage every worker sees at the same "
+                          "paths); --workers then caps the reports at once (default: the cluster's threads)")
     rep.add_argument("--report-timeout", type=float, default=None, metavar="MINUTES",
                      help="stop a report after this long (default: run.report_timeout_minutes in dealer.yml, 30)")
     rep.add_argument("--run-timeout", type=float, default=None, metavar="MINUTES",
@@ -126,6 +131,7 @@ def _report(args) -> int:
                            notebooks_dir=args.notebooks, period=args.period, date=args.date,
                            report_timeout_minutes=args.report_timeout, run_timeout_minutes=args.run_timeout,
                            memory_mb=args.memory_mb, wait_minutes=args.wait, today=today, stores=args.stores,
+                           scheduler=args.scheduler,
                            progress=_progress)
     except (DataContractError, ConfigError) as exc:
         return _fail(f"the input data is not valid; nothing was written.\n{exc}\n"

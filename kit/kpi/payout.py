@@ -105,33 +105,38 @@ def bonus(kpi: pd.DataFrame, *, settings: KpiSettings | None = None, card: pd.Da
     out["profit_commission_cny"] = np.round(commission, 2)
     out["bonus_cny"] = np.round(total + 0.0, 2)
     notes = gate_table["gate_notes"].to_numpy()
-    out["deciding_rule"] = [_deciding_rule(*values, settings, lang) for values in zip(
-        notes.tolist(), gate_table["no_bonus_notes"].tolist(), score.tolist(), factor.tolist(), score_bonus.tolist(), commission.tolist(), profit.tolist(),
-        share.tolist())]
+    fixed = _fixed_words(settings, lang)
+    out["deciding_rule"] = [_deciding_rule(*values, rules, fixed, lang) for values in zip(
+        notes.tolist(), gate_table["no_bonus_notes"].tolist(), score.tolist(), factor.tolist(), score_bonus.tolist(),
+        commission.tolist(), profit.tolist(), share.tolist())]
     out["gates_failed"] = gate_table["gates_failed"].to_numpy()
     order = np.lexsort((np.arange(n), -out["bonus_cny"].to_numpy(), prep.person_month))
     return out.iloc[order].reset_index(drop=True)
 
 
-def _deciding_rule(notes: str, zero_notes: str, score: float, factor: float, score_bonus: float, commission: float,
-                   profit: float, share: float, settings: KpiSettings, lang: str) -> str:
+def _fixed_words(settings: KpiSettings, lang: str) -> dict[str, str]:
+    """The rule's words that are the same for everyone, formatted once per sheet instead of once per person."""
     rules = settings.bonus
+    return {"base": money(rules.base_cny), "pool": money(rules.pool_cny) if rules.pool_cny is not None else "",
+            "rate": percent(rules.profit_commission_rate, digits=0), "threshold": money(rules.profit_threshold_cny),
+            "metric": metric_name(rules.profit_metric, lang, settings) if rules.profit_commission_rate > 0 else ""}
+
+
+def _deciding_rule(notes: str, zero_notes: str, score: float, factor: float, score_bonus: float, commission: float,
+                   profit: float, share: float, rules, fixed: dict[str, str], lang: str) -> str:
     if factor == 0:
         return zero_notes or notes
     if rules.pool_cny is None:
-        text = i18n.t("kpi.rule.base", lang, score=percent(score), base=money(rules.base_cny),
-                      amount=money(score_bonus))
+        text = i18n.t("kpi.rule.base", lang, score=percent(score), base=fixed["base"], amount=money(score_bonus))
     else:
-        text = i18n.t("kpi.rule.pool", lang, pool=money(rules.pool_cny), share=percent(share),
-                      amount=money(score_bonus))
+        text = i18n.t("kpi.rule.pool", lang, pool=fixed["pool"], share=percent(share), amount=money(score_bonus))
     if rules.profit_commission_rate > 0:
         if commission > 0:
-            text += i18n.t("kpi.rule.commission", lang, rate=percent(rules.profit_commission_rate, digits=0),
-                           profit=money(profit), threshold=money(rules.profit_threshold_cny),
-                           commission=money(commission))
+            text += i18n.t("kpi.rule.commission", lang, rate=fixed["rate"], profit=money(profit),
+                           threshold=fixed["threshold"], commission=money(commission))
         else:
-            text += i18n.t("kpi.rule.no_commission", lang, metric=metric_name(rules.profit_metric, lang, settings),
-                           profit=money(profit), threshold=money(rules.profit_threshold_cny))
+            text += i18n.t("kpi.rule.no_commission", lang, metric=fixed["metric"], profit=money(profit),
+                           threshold=fixed["threshold"])
     if factor < 1:
         key = "kpi.rule.cut_base" if rules.pool_cny is None else "kpi.rule.cut_pool"
         text = i18n.t(key, lang, rule=text, factor=f"{factor:g}", notes=notes)

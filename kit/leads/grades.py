@@ -10,6 +10,7 @@ import pandas as pd
 
 from kit.checks import row_problem
 from kit.exceptions import DataContractError
+from kit.leads.inputs import per_distinct
 from kit.leads.settings import LeadSettings, as_settings
 
 #: Kit grades from best to worst; consultants may also set O (ordered), N (new, not graded) and F (lost).
@@ -64,11 +65,11 @@ def cadence_days(grades: Any, *, settings: LeadSettings | Mapping | None = None)
     """Follow-up cadence in days for each grade; unknown or empty grades get N's cadence."""
     s = as_settings(settings)
     cad = s.followup_cadence_days
-    if isinstance(grades, pd.Series):
-        return grades.map(lambda g: cad.get(clean_grade(g), cad["N"])).astype("int64")
     if np.ndim(grades) == 0:
         return int(cad.get(clean_grade(grades), cad["N"]))
-    return np.array([cad.get(clean_grade(g), cad["N"]) for g in grades], dtype=int)
+    series = grades if isinstance(grades, pd.Series) else pd.Series(np.asarray(grades, dtype=object), dtype=object)
+    days = per_distinct(series, lambda g: cad.get(clean_grade(g), cad["N"])).astype("int64")
+    return days if isinstance(grades, pd.Series) else days.to_numpy(dtype=int)
 
 
 def followup_grade(kit_grade: pd.Series, consultant_grade: pd.Series, *,
@@ -102,7 +103,7 @@ def clean_grade(value: Any) -> str:
 
 def grade_rank(grades: pd.Series) -> pd.Series:
     """Ordinal score of grades, H 4 > A 3 > B 2 > C 1; N, O, F and empty give NaN."""
-    return grades.map(lambda g: GRADE_RANK.get(clean_grade(g), np.nan)).astype(float)
+    return per_distinct(grades, lambda g: GRADE_RANK.get(clean_grade(g), np.nan)).astype(float)
 
 
 def grades_at(rows: pd.DataFrame, leads: pd.DataFrame, grade_log: pd.DataFrame | None) -> np.ndarray:

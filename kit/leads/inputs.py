@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from kit.checks import Problems, read_dates, require_columns, row_problem
@@ -51,6 +52,22 @@ def to_text(values: pd.Series) -> pd.Series:
     return out.where(values.notna(), None)
 
 
+def per_distinct(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
+    """``values.map(fn)``, with ``fn`` called once per distinct text (a table's rows share a few kinds, grades and
+    ids) and once per missing value; a column that is not all text is mapped value by value (True, 1 and 1.0 are
+    one key to pandas but ``fn`` may read them apart)."""
+    if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+        return values.map(fn)
+    codes, distinct = pd.factorize(values)  # missing values: code -1
+    mapped = np.empty(len(distinct), dtype=object)
+    mapped[:] = [fn(v) for v in distinct]
+    out = np.empty(len(values), dtype=object)
+    known = codes >= 0
+    out[known] = mapped[codes[known]]
+    out[~known] = [fn(v) for v in values.to_numpy(dtype=object)[~known]]
+    return pd.Series(out, index=values.index, dtype=object)
+
+
 LEAD_BASE = ("lead_id", "created_at", "status", "closed_at")
 
 
@@ -63,7 +80,7 @@ def prepare_leads(leads: pd.DataFrame, columns: Iterable[str] = ()) -> pd.DataFr
     require_columns(leads, "leads", [*LEAD_BASE, *columns])
     out = leads.copy().reset_index(drop=True)
     problems = Problems("leads", error=DataContractError)
-    out["lead_id"] = to_text(out["lead_id"]).map(lambda v: None if v is None else str(v))
+    out["lead_id"] = per_distinct(to_text(out["lead_id"]), lambda v: None if v is None else str(v))
     bad = out["lead_id"].isna()
     if bad.any():
         problems.append(row_problem("leads", out, bad, column="lead_id", expected="an id in every row",
@@ -81,7 +98,7 @@ def prepare_leads(leads: pd.DataFrame, columns: Iterable[str] = ()) -> pd.DataFr
     if bad.any():
         problems.append(row_problem("leads", out, bad, column="created_at", expected="the registration date",
                                     found="empty", id_column="lead_id"))
-    status = to_text(out["status"]).map(lambda v: None if v is None else str(v).strip().lower())
+    status = per_distinct(to_text(out["status"]), lambda v: None if v is None else str(v).strip().lower())
     bad = ~status.isin(["open", "won", "lost"])
     if bad.any():
         problems.append(row_problem("leads", out, bad, column="status", expected="open, won or lost",
@@ -99,7 +116,8 @@ def prepare_leads(leads: pd.DataFrame, columns: Iterable[str] = ()) -> pd.DataFr
         if col in out.columns:
             out[col] = to_text(out[col])
     if "consultant_id" in out.columns:
-        cid = to_text(out["consultant_id"]).map(lambda v: None if v is None or not str(v).strip() else str(v))
+        cid = per_distinct(to_text(out["consultant_id"]),
+                           lambda v: None if v is None or not str(v).strip() else str(v))
         out["consultant_id"] = cid.fillna(UNASSIGNED)
     for col in ("trade_in", "finance", "test_drive", "quoted"):
         if col in out.columns:
@@ -112,7 +130,7 @@ def prepare_followups(followups: pd.DataFrame, leads: pd.DataFrame) -> pd.DataFr
     require_columns(followups, "followups", ("lead_id", "at", "kind"))
     out = followups.copy().reset_index(drop=True)
     problems = Problems("followups", error=DataContractError)
-    out["lead_id"] = to_text(out["lead_id"]).map(lambda v: None if v is None else str(v))
+    out["lead_id"] = per_distinct(to_text(out["lead_id"]), lambda v: None if v is None else str(v))
     out["at"], unreadable = read_dates(out, "at", "followups", problems, id_column="lead_id",
                                        example="2026-10-05 14:30")
     bad = out["at"].isna() & ~unreadable
@@ -126,9 +144,9 @@ def prepare_followups(followups: pd.DataFrame, leads: pd.DataFrame) -> pd.DataFr
                                     found="an unknown lead. Add the lead or drop the follow-up",
                                     id_column="lead_id"))
     problems.raise_if_any()
-    out["kind"] = to_text(out["kind"]).map(lambda v: None if v is None else str(v).strip().lower())
+    out["kind"] = per_distinct(to_text(out["kind"]), lambda v: None if v is None else str(v).strip().lower())
     if "outcome" in out.columns:
-        text = to_text(out["outcome"]).map(lambda v: None if v is None else str(v).strip().lower())
+        text = per_distinct(to_text(out["outcome"]), lambda v: None if v is None else str(v).strip().lower())
         out["outcome_code"] = text.map(OUTCOME_CODES)
     else:
         out["outcome_code"] = None

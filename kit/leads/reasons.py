@@ -109,16 +109,27 @@ def explain_leads(scorer: Any, X: pd.DataFrame, *, top: int = 3, lang: str = "en
     if len(X) == 0:
         return pd.DataFrame(columns=columns, index=X.index, dtype=object)
     expl = scorer.explain(X, top=top)
-    out = pd.DataFrame(None, index=range(len(X)), columns=columns, dtype=object)
-    for row, rank, feature, value, contribution in expl[["row", "rank", "feature", "value", "contribution"]] \
-            .itertuples(index=False):
-        if rank > top:
-            continue
-        base = _base_feature(str(feature))
-        sign = "+" if contribution >= 0 else "−"
-        out.iat[int(row), int(rank) - 1] = f"{sign} {reason_text(base, value, contribution, lang=lang)}"
-    out.index = X.index
-    return out
+    expl = expl[expl["rank"] <= top]
+    out = np.full((len(X), top), None, dtype=object)
+    if len(expl):
+        # a phrase depends on the feature, the value (and its type: True and 1.0 are equal keys) and only the sign
+        # of the contribution, so each distinct combination is worded once: hundreds of calls, not one per lead
+        contribution = expl["contribution"].to_numpy(dtype=float)
+        keys = pd.DataFrame({"feature": expl["feature"].astype(str).to_numpy(dtype=object),
+                             "type": expl["value"].map(type).to_numpy(dtype=object),
+                             "value": expl["value"].to_numpy(dtype=object),
+                             "sign": np.sign(contribution)})
+        codes = keys.groupby(list(keys.columns), sort=False, dropna=False).ngroup().to_numpy()
+        _, first = np.unique(codes, return_index=True)
+        features, values = keys["feature"].to_numpy(), keys["value"].to_numpy()
+        phrases = np.array([_phrase(features[i], values[i], contribution[i], lang) for i in first], dtype=object)
+        out[expl["row"].to_numpy(dtype=int), expl["rank"].to_numpy(dtype=int) - 1] = phrases[codes]
+    return pd.DataFrame(out, index=X.index, columns=columns)
+
+
+def _phrase(feature: str, value: Any, contribution: float, lang: str) -> str:
+    sign = "+" if contribution >= 0 else "−"
+    return f"{sign} {reason_text(_base_feature(feature), value, contribution, lang=lang)}"
 
 
 def _base_feature(feature: str) -> str:

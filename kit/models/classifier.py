@@ -366,16 +366,40 @@ class TabularClassifier(ClassifierMixin, BaseEstimator):
 
     def _raw_logit(self, numbers: np.ndarray, labels: np.ndarray) -> np.ndarray:
         """The selected model's uncalibrated log-odds."""
-        p = np.zeros(len(numbers))
+        z_log, z_hgb, _ = self._decisions(numbers, labels)
+        return self._blend(z_log, z_hgb)
+
+    def _decisions(self, numbers: np.ndarray, labels: np.ndarray, *, logistic: bool = True,
+                   terms: bool = False) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+        """The candidates' decision functions (logistic, trees; None when not in the model) and, with ``terms``,
+        each input column's share of the logistic one (rows × columns)."""
+        z_log = np.zeros(len(numbers)) if self._logistic is not None and logistic else None
+        z_hgb = np.zeros(len(numbers)) if self._hgb is not None else None
+        shares = np.zeros((len(numbers), len(self._design.columns))) if terms and z_log is not None else None
+        if shares is not None:
+            coef = self._logistic.coef_.ravel()
+            positions = self._design.logistic_columns()
         with self._threads():
             for start in range(0, len(numbers), _PREDICT_CHUNK_ROWS):  # bounds the memory of the encoded matrix
                 rows = slice(start, start + _PREDICT_CHUNK_ROWS)
-                if self._logistic is not None:
-                    z = self._logistic.decision_function(self._design.logistic_matrix(numbers[rows], labels[rows]))
-                    p[rows] += self._logistic_weight * expit(z)
-                if self._hgb is not None:
-                    z = self._hgb.decision_function(self._design.hgb_matrix(numbers[rows], labels[rows]))
-                    p[rows] += (1 - self._logistic_weight) * expit(z)
+                if z_log is not None:
+                    matrix = self._design.logistic_matrix(numbers[rows], labels[rows])
+                    z_log[rows] = self._logistic.decision_function(matrix)
+                    if shares is not None:
+                        for i, cols in enumerate(positions):
+                            shares[rows, i] = matrix[:, cols] @ coef[cols]
+                if z_hgb is not None:
+                    z_hgb[rows] = self._hgb.decision_function(self._design.hgb_matrix(numbers[rows], labels[rows]))
+        return z_log, z_hgb, shares
+
+    def _blend(self, z_log: np.ndarray | None, z_hgb: np.ndarray | None) -> np.ndarray:
+        """Log-odds of the weighted probabilities of the candidates present."""
+        n = len(z_log) if z_log is not None else len(z_hgb)
+        p = np.zeros(n)
+        if z_log is not None:
+            p += self._logistic_weight * expit(z_log)
+        if z_hgb is not None:
+            p += (1 - self._logistic_weight) * expit(z_hgb)
         return to_logit(p)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
@@ -434,31 +458,63 @@ class TabularClassifier(ClassifierMixin, BaseEstimator):
         """Contribution matrix (rows × columns): log-odds minus log-odds with the column set to its reference.
 
         ``units`` lists the column positions occluded together (default: each column alone); every column of a
-        unit gets the unit's contribution.
+        unit gets the unit's contribution. Only the rows whose unit differs from the reference are re-evaluated
+        (occluding a row already at its reference changes nothing: contribution 0), and only by the trees: the
+        logistic candidate is linear in its terms, so its occluded decision is the row's minus the unit's terms
+        plus the reference's.
         """
         design = self._design
         n, k = len(numbers), len(design.columns)
         units = [list(u) for u in units] if units is not None else [[i] for i in range(k)]
-        base = self._raw_logit(numbers, labels)
-        out = np.empty((n, k))
+        z_log, z_hgb, shares = self._decisions(numbers, labels, terms=True)
+        base = self._blend(z_log, z_hgb)
+        if shares is not None:
+            reference = self._decisions(self._reference_numbers[None, :], self._reference_labels[None, :],
+                                        terms=True)[2][0]
+        out = np.zeros((n, k))
         slot = {i: ("n", j) for j, i in enumerate(design.numeric)} | \
             {i: ("c", j) for j, i in enumerate(design.categorical)}
-        per_chunk = max(1, _OCCLUSION_CHUNK_ROWS // max(n, 1))
-        for start in range(0, len(units), per_chunk):
-            chunk = units[start:start + per_chunk]
-            num_block = np.tile(numbers, (len(chunk), 1))
-            lab_block = np.tile(labels, (len(chunk), 1))
-            for b, unit in enumerate(chunk):
-                rows = slice(b * n, (b + 1) * n)
-                for i in unit:
-                    part, j = slot[i]
-                    if part == "n":
-                        num_block[rows, j] = self._reference_numbers[j]
-                    else:
-                        lab_block[rows, j] = self._reference_labels[j]
-            occluded = self._raw_logit(num_block, lab_block).reshape(len(chunk), n)
-            for b, unit in enumerate(chunk):
-                out[:, unit] = (base - occluded[b])[:, None]
+        changed = []
+        for unit in units:
+            differs = np.zeros(n, dtype=bool)
+            for i in unit:
+                part, j = slot[i]
+                if part == "n":
+                    differs |= ~(numbers[:, j] == self._reference_numbers[j])  # a missing value differs too
+                else:
+                    differs |= labels[:, j] != self._reference_labels[j]
+            changed.append(np.flatnonzero(differs))
+        start = 0
+        while start < len(units):  # units in chunks of about _OCCLUSION_CHUNK_ROWS re-evaluated rows
+            stop, size = start + 1, len(changed[start])
+            while stop < len(units) and size + len(changed[stop]) <= _OCCLUSION_CHUNK_ROWS:
+                size += len(changed[stop])
+                stop += 1
+            occluded_hgb = None
+            if z_hgb is not None and size:
+                num_block = np.concatenate([numbers[changed[u]] for u in range(start, stop)])
+                lab_block = np.concatenate([labels[changed[u]] for u in range(start, stop)])
+                offset = 0
+                for u in range(start, stop):
+                    rows = slice(offset, offset + len(changed[u]))
+                    for i in units[u]:
+                        part, j = slot[i]
+                        if part == "n":
+                            num_block[rows, j] = self._reference_numbers[j]
+                        else:
+                            lab_block[rows, j] = self._reference_labels[j]
+                    offset += len(changed[u])
+                occluded_hgb = self._decisions(num_block, lab_block, logistic=False)[1]
+            offset = 0
+            for u in range(start, stop):
+                idx = changed[u]
+                log = None if z_log is None else \
+                    z_log[idx] - (shares[idx][:, units[u]].sum(axis=1) - reference[units[u]].sum())
+                hgb = None if occluded_hgb is None else occluded_hgb[offset:offset + len(idx)]
+                if len(idx):
+                    out[idx[:, None], units[u]] = (base[idx] - self._blend(log, hgb))[:, None]
+                offset += len(idx)
+            start = stop
         return out
 
     def _units(self, groups: Sequence[Sequence[str]]) -> list[list[int]]:

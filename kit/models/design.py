@@ -226,6 +226,22 @@ class Design:
             offset += levels.width
         return out
 
+    def logistic_columns(self) -> list[np.ndarray]:
+        """For each input column (in ``columns`` order), the positions of its terms in :meth:`logistic_matrix`."""
+        k = len(self.numeric)
+        width = self.splines.width if len(self.spline_columns) else 0
+        spline_start = k + len(self.indicator_columns)
+        out: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * len(self.columns)
+        for j, i in enumerate(self.numeric):
+            indicator = k + np.flatnonzero(self.indicator_columns == j)
+            splines = [spline_start + b * width + np.arange(width) for b in np.flatnonzero(self.spline_columns == j)]
+            out[i] = np.concatenate([[j], indicator, *splines]).astype(np.int64)
+        offset = spline_start + width * len(self.spline_columns)
+        for j, i in enumerate(self.categorical):
+            out[i] = offset + np.arange(self.levels[j].width, dtype=np.int64)
+            offset += self.levels[j].width
+        return out
+
     def hgb_matrix(self, numbers: np.ndarray, labels: np.ndarray) -> np.ndarray:
         if len(self.empty_columns):  # HistGradientBoosting cannot bin a column without values; make it constant
             numbers = numbers.copy()

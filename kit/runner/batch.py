@@ -39,7 +39,7 @@ from kit.runner.execute import ReportResult, ReportTask, ipc_supported, memory_c
 from kit.runner.export import version
 from kit.runner.index import report_header, write_period_index, write_root_index
 from kit.runner.periods import KINDS, Period, UsageError, choose_period
-from kit.runner.pool import LocalPool, run_tasks
+from kit.runner.pool import make_pool, run_tasks
 from kit.runner.privacy import PersonalValues, scrub_folder, scrub_value
 from kit.settings import RunSettings
 
@@ -426,7 +426,7 @@ def run_batch(*, month: str | None = "last", data_dir: str | Path = config.DATA_
               report_timeout_minutes: float | None = None, run_timeout_minutes: float | None = None,
               memory_mb: int | None = None, wait_minutes: float | None = None, today: dt.date | None = None,
               snapshot: Callable[[io.Dealer, Path], Path | None] | bool = True,
-              stores: str | Iterable[str] | None = None,
+              stores: str | Iterable[str] | None = None, scheduler: str | None = None,
               progress: Callable[[str], None] | None = print) -> BatchResult:
     """Run one period's reports and publish its folder; see the module docstring.
 
@@ -438,7 +438,8 @@ def run_batch(*, month: str | None = "last", data_dir: str | Path = config.DATA_
     validated tables into ``folder`` (inside the staging folder) and returns it; the notebooks receive it (as
     ``run["snapshot_dir"]`` or a ``snapshot_dir`` parameter) instead of parsing the exports again. The snapshot
     holds unmasked personal data, so it is removed before the folder is published; the manifest records its files'
-    SHA-256.
+    SHA-256. ``scheduler`` (a Dask scheduler's address or scheduler file) sends the reports to that cluster instead
+    of local processes (:mod:`kit.runner.distributed`; ``workers`` None: the cluster's threads).
 
     Raises
     ------
@@ -451,7 +452,7 @@ def run_batch(*, month: str | None = "last", data_dir: str | Path = config.DATA_
         raise UsageError(f"--period: expected day, week or month; got {period!r}.")
     if lang is not None and lang not in i18n.LANGS:
         raise UsageError(f"--lang: expected en or zh; got {lang!r}.")
-    workers = _check_workers(workers)
+    workers = workers if scheduler else _check_workers(workers)  # a cluster's size is checked by its pool
     if stores is not None:
         from kit.runner import group as grouprun
 
@@ -465,7 +466,8 @@ def run_batch(*, month: str | None = "last", data_dir: str | Path = config.DATA_
     first = _limits(None, report_minutes=report_timeout_minutes, run_minutes=run_timeout_minutes,
                     memory_mb=memory_mb, wait_minutes=wait_minutes)  # the flags are checked before the slow load
     # the workers start now and import their libraries while the data loads
-    with LocalPool(workers if stores is not None else min(workers, len(names))) as pool:
+    # a group run queues every store's reports: the pool is as wide as allowed, not as the report count
+    with make_pool(workers, len(names) if stores is None else max(1, workers or 1), scheduler=scheduler) as pool:
         loading = time.monotonic()
         # dealer.yml is not read yet: the flag or the default limit
         loaded = _load(data_dir, first.run_seconds, group=stores is not None)
@@ -492,7 +494,7 @@ def run_batch(*, month: str | None = "last", data_dir: str | Path = config.DATA_
                     notebooks_dir=notebooks_dir, limits=limits, run_id=run_id, progress=progress,
                     load_seconds=load_seconds)
             return _run_locked(chosen, pool, dealer=dealer, data_dir=data_dir, out_dir=out_dir, lang=lang,
-                               names=names, only=only is not None, workers=workers, reveal=show_personal_data,
+                               names=names, only=only is not None, workers=pool.workers, reveal=show_personal_data,
                                notebooks_dir=notebooks_dir, limits=limits, run_id=run_id, snapshot=snapshot,
                                progress=progress, load_seconds=load_seconds)
 
@@ -563,7 +565,7 @@ def manifest_of(period: Period, *, dealer_name: str, run: dict, limits: Limits, 
             "reports": reports, **extra, "files": dict(sorted(files.items())), "runs": runs}
 
 
-def _run_locked(period: Period, pool: LocalPool, *, dealer: io.Dealer, data_dir: Path, out_dir: Path, lang: str,
+def _run_locked(period: Period, pool, *, dealer: io.Dealer, data_dir: Path, out_dir: Path, lang: str,
                 names: list[str], only: bool, workers: int, reveal: bool, notebooks_dir: Path, limits: Limits,
                 run_id: str, snapshot, progress, load_seconds: float = 0.0) -> BatchResult:
     label = period.label
@@ -633,7 +635,8 @@ def _run_locked(period: Period, pool: LocalPool, *, dealer: io.Dealer, data_dir:
             period, dealer_name=dealer.settings.dealer.name, limits=limits, params=params, inputs=inputs,
             snapshot=snapshot_hashes, reports=reports, files=files, runs=runs,
             run={"id": run_id, "started": started, "finished": finished, "only": names if only else None,
-                 "workers": workers, "personal_data": personal})
+                 "workers": workers, "scheduler": getattr(pool, "address", None),
+                 "personal_data": personal})
         locks.atomic_write(stage / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
         write_period_index(stage, out_dir, label=label)
         locks.swap(stage, final)

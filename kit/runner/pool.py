@@ -1,9 +1,10 @@
 """Run report tasks in a local process pool, with per-report and whole-run time limits enforced from the parent.
 
 Each task is :func:`kit.runner.execute.run_in_worker` applied to a :class:`~kit.runner.execute.ReportTask`: a
-top-level function of plain data, so any ``concurrent.futures.Executor`` can run it — a local
-``ProcessPoolExecutor`` here, and the same loop with ``distributed.Client(address).get_executor()`` for a Dask
-cluster (there the task's own watchdog enforces its time limit, since the parent cannot reach a remote kernel).
+top-level function of plain data. :class:`LocalPool` runs it in a local ``ProcessPoolExecutor``;
+:class:`kit.runner.distributed.DaskPool` sends it to a Dask cluster. :func:`run_tasks` drives either through the
+same small interface (``workers``, ``submit``, ``stop``, ``kill``, ``rebuild``, ``close``): the pool, not the loop,
+knows how to stop a kernel or a worker, so a remote pool never signals a process id of this machine.
 
 The parent watches each task's status file: when a report passes its time limit the parent stops its kernel (the
 task then returns a failed result and the worker takes the next report); a worker that still does not return is
@@ -22,9 +23,12 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from kit.runner.execute import TASK_FILE, ReportResult, ReportTask, kill_kernel, run_in_worker, warm_up, worker_init
+
+if TYPE_CHECKING:
+    from kit.runner.distributed import DaskPool
 
 POLL_SECONDS = 0.5
 #: how long a worker may take to return after its kernel was stopped before the worker itself is killed
@@ -64,6 +68,14 @@ class LocalPool:
 
     def submit(self, task: ReportTask) -> Future:
         return self.executor.submit(run_in_worker, task)
+
+    def stop(self, task: ReportTask) -> None:
+        """Stop the task's kernel (the task then returns a failed result)."""
+        kill_kernel(task.workdir)
+
+    def kill(self, future: Future, pid: int | None) -> None:
+        """Kill the worker process that does not return; the pool breaks and :func:`run_tasks` rebuilds it."""
+        _kill_worker(pid)
 
     def rebuild(self) -> None:
         self.close(wait=False)
@@ -112,7 +124,7 @@ def _stopped_result(state: _Running, kind: str | None) -> ReportResult:
                         seconds=round(time.monotonic() - (state.started or state.submitted), 2), detail=detail)
 
 
-def run_tasks(tasks: list[ReportTask], pool: LocalPool, *, run_seconds: float,
+def run_tasks(tasks: list[ReportTask], pool: "LocalPool | DaskPool", *, run_seconds: float,
               on_result: Callable[[ReportResult], None] | None = None) -> dict[str, ReportResult]:
     """Run every task in ``pool``; returns ``{name: result}``. Never raises for a failing report."""
     workers = pool.workers
@@ -157,11 +169,11 @@ def run_tasks(tasks: list[ReportTask], pool: LocalPool, *, run_seconds: float,
                     result.kind = state.stopped
                 finish(result)
             now = time.monotonic()
-            for state in running.values():
-                _watch(state, now, deadline)
+            for fut, state in running.items():
+                _watch(pool, fut, state, now, deadline)
             if broken:
                 for fut, state in list(running.items()):  # the executor fails these too; account for them now
-                    kill_kernel(state.task.workdir)
+                    pool.stop(state.task)
                     running.pop(fut)
                     if state.stopped or state.retries >= MAX_RETRIES:
                         finish(_stopped_result(state, state.stopped))
@@ -170,9 +182,9 @@ def run_tasks(tasks: list[ReportTask], pool: LocalPool, *, run_seconds: float,
                         queue.insert(0, state.task)
                 pool.rebuild()
     finally:
-        for state in running.values():  # only after an exception in the parent (Ctrl-C): stop everything
-            kill_kernel(state.task.workdir)
-            _kill_worker(state.worker_pid or (_status(state.task) or {}).get("pid"))
+        for fut, state in running.items():  # only after an exception in the parent (Ctrl-C): stop everything
+            pool.stop(state.task)
+            pool.kill(fut, state.worker_pid or (_status(state.task) or {}).get("pid"))
     return results
 
 
@@ -189,7 +201,7 @@ def _worker_died(state: _Running) -> bool:
     return False
 
 
-def _watch(state: _Running, now: float, deadline: float) -> None:
+def _watch(pool, future: Future, state: _Running, now: float, deadline: float) -> None:
     """Stop a report past its own or the run's time limit; kill its worker if it does not come back."""
     if state.started is None:
         status = _status(state.task)
@@ -203,6 +215,15 @@ def _watch(state: _Running, now: float, deadline: float) -> None:
             state.stopped = "timeout"
         if state.stopped:
             state.stopped_at = now
-            kill_kernel(state.task.workdir)
+            pool.stop(state.task)
     elif now >= (state.stopped_at or now) + WORKER_GRACE_SECONDS:
-        _kill_worker(state.worker_pid)  # the pool breaks; run_tasks rebuilds it
+        pool.kill(future, state.worker_pid)
+
+
+def make_pool(workers: int | None, tasks: int, *, scheduler: str | None = None) -> "LocalPool | DaskPool":
+    """The pool for a run: local processes, or the Dask cluster at ``scheduler`` (``workers`` None: its threads)."""
+    if scheduler:
+        from kit.runner.distributed import DaskPool
+
+        return DaskPool(scheduler, workers, tasks=tasks)
+    return LocalPool(min(int(workers or 1), tasks))
