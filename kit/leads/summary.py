@@ -114,7 +114,8 @@ class LeadResults:
 
 
 def analyse(dealer: Any, *, period: Any, lang: str = "en", people: Mapping[str, str] | None = None,
-            mask_personal: bool = True, settings: LeadSettings | Mapping | None = None) -> LeadResults:
+            mask_personal: bool = True, settings: LeadSettings | Mapping | None = None,
+            model: LeadModel | None = None) -> LeadResults:
     """The lead report of ``period``: call list, discipline, hold-out check, grade audit, funnel, lost leads.
 
     Everything is computed as known at the end of the period's last day (``as_of``): the model is trained on the
@@ -135,6 +136,9 @@ def analyse(dealer: Any, *, period: Any, lang: str = "en", people: Mapping[str, 
         Mask customer names and phone numbers in the call list.
     settings : LeadSettings, optional
         Default the dealer's ``leads:`` settings.
+    model : LeadModel, optional
+        A lead model fitted as known at the period's end (a group run's, ``r.shared("lead_model")``, fitted once on
+        every store's leads); default: fitted here on ``dealer``'s leads.
     """
     if isinstance(period, str):
         period = periods.period("month", period)
@@ -144,7 +148,8 @@ def analyse(dealer: Any, *, period: Any, lang: str = "en", people: Mapping[str, 
     traffic, grade_log, staff = tables.get("traffic"), tables.get("grade_log"), tables.get("staff")
     day = period.end
     month = period.month
-    model = fit_lead_model(leads, followups, as_of=day, settings=s, grade_log=grade_log)
+    if model is None:
+        model = fit_lead_model(leads, followups, as_of=day, settings=s, grade_log=grade_log)
     scores = score_open_leads(leads, followups, as_of=day, model=model, settings=s, staff=staff, lang=lang,
                               mask_personal=mask_personal, grade_log=grade_log)
     discipline = followup_discipline(leads, followups, as_of=day, settings=s, kit_grades=scores.kit_grades)
