@@ -32,8 +32,9 @@ aggregate selection, Fildes & Petropoulos 2015, is the more reliable of the two)
 :data:`MIN_SELECTION_SERIES` series takes the choice of regular and short series together, or its first candidate.
 The candidates are medians and means of seasonal naive, STL + ETS (``stl_ets``: STL decomposition and AutoETS on
 the adjusted series, R's ``stlf``), AutoCES, Theta and Dynamic Optimized Theta: on ten collections (M1, M3,
-Tourism, short, intermittent and generated dealer series) the choice beats every single model, AutoETS and AutoARIMA
-included, at about a third of AutoETS's cost (``benchmarks/README.md``). Other methods: one member
+Tourism, short, intermittent and generated dealer series) the choice beats every single model on each collection,
+AutoETS included (AutoARIMA where it was scored), at about a quarter of AutoETS's CPU but about twice the previous
+default's; the gaps still open are listed in ``benchmarks/README.md``. Other methods: one member
 (``method="ets"``), a list of members (their median) or a text such as ``"mean(ets, ces, theta)"``. Months of zeros
 before a series' first sale are dropped (not launched yet); every forecast is clipped at 0.
 
