@@ -32,7 +32,7 @@ committed sample dealership. The sections below are the result files in `benchma
 | leads | on the sample dealership: the lead scorer vs a tuned logistic regression vs the consultants' grades | [results/leads.md](results/leads.md) |
 | turnover | the attrition model vs a tuned logistic regression (churn data) and vs tenure alone (sample staff); which planted drivers the monthly Cox summary recovers | [results/turnover.md](results/turnover.md) |
 | kpi | scoring 100,000 consultant-months and 1,000 stability draws: the kit vs a naive pandas loop | [results/kpi.md](results/kpi.md) |
-| forecast | Tourism monthly MASE vs seasonal naive, each single model and the published results; overhead and cold start | [results/forecast.md](results/forecast.md) |
+| forecast | ten collections (M1, M3, Tourism, short, intermittent, generated dealers): the default vs every single model and the published results; 80/95 % interval coverage; reconciliation per level; the order policy's lost sales and cover; cost | [results/forecast.md](results/forecast.md) |
 | io | loading a data folder with every check vs a plain `pandas.read_csv` of the same files (goal ≤ 3×); the validated snapshot | [results/io.md](results/io.md) |
 | perf | the performance budget: each core at scale vs the bare library call it wraps, each report vs its floor, `--workers 2` vs 1, a Dask cluster vs local processes; distributed runs | [results/perf.md](results/perf.md) |
 | scale | a dealer group's month (`kit report --stores all`) at 10, 50 and 100 stores: wall time, CPU and peak memory, growth against linear | [results/scale.md](results/scale.md) |

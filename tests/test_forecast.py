@@ -152,7 +152,8 @@ def test_every_awkward_shape_gets_its_class(awkward_forecast):
     assert classes["launched_6_months_ago"] == "short"      # 30 leading zeros dropped: 6 months on sale
     assert classes["launched_3_months_ago"] == "very_short"
     methods = awkward_forecast.groupby("unique_id")["method"].first()
-    assert methods["regular"] == "median(seasonal_naive, ces, theta, dotm)"
+    # too few series to choose by validation (fewer than MIN_SELECTION_SERIES): each class takes its fallback
+    assert methods["regular"] == "median(seasonal_naive, stl_ets, ces, dotm)"
     assert methods["intermittent"] == "median(croston, adida, imapa)"
 
 
@@ -620,3 +621,118 @@ def test_a_combination_by_name():
              for m in ("seasonal_naive", "naive")]
     np.testing.assert_allclose(mean["yhat"], (parts[0] + parts[1]) / 2)
     assert mean["method"].iloc[0] == "mean(seasonal_naive, naive)"
+
+
+# --------------------------------------------------------------------------- "auto": the choice by validation
+
+
+def hand_run(truth: np.ndarray, offsets: dict[str, float], classes=None, *, start: int = 100) -> "object":
+    """A run of every "auto" member forecasting ``truth + offsets[member]`` (other members: truth + 10); scale 1."""
+    from kit.forecast import engine
+    from kit.forecast.festival import _Festival
+
+    n, h = truth.shape
+    members = engine.DEFAULT_MEMBERS + engine.INTERMITTENT_MEMBERS
+    point = {m: truth + offsets.get(m, 10.0) for m in members}
+    classes = np.array(classes if classes is not None else ["regular"] * n, dtype=object)
+    return engine._Run(ids=np.array([f"S{i:02d}" for i in range(n)], dtype=object),
+                       last_t=np.full(n, start), series_class=classes, h=h, point=point,
+                       dispersion=np.ones(n), recent_mean=np.zeros(n), scale=np.ones(n), seconds={},
+                       festival=_Festival(a=np.full(n, 0.5), has_pairs=np.zeros(n, bool)))
+
+
+def actual_of(run, truth) -> pd.Series:
+    h = truth.shape[1]
+    index = pd.MultiIndex.from_arrays([np.repeat(run.ids, h), (run.last_t[:, None] + np.arange(1, h + 1)).ravel()])
+    return pd.Series(truth.ravel(), index=index)
+
+
+OFFSETS = {"seasonal_naive": 4.0, "stl_ets": 0.0, "ces": 2.0, "theta": 6.0, "dotm": 6.0}
+
+
+def test_auto_chooses_the_candidate_with_the_lowest_validation_mase_by_hand():
+    # every member misses by a fixed amount: seasonal naive +4, STL-ETS 0, CES +2, Theta +6, DOTM +6 (scale 1):
+    #   median(seasonal_naive, stl_ets, ces, dotm) = median(4, 0, 2, 6) = 3   → MASE 3
+    #   mean(stl_ets, theta, dotm)                 = (0 + 6 + 6) / 3  = 4     → MASE 4
+    #   mean(stl_ets, ces, theta)                  = (0 + 2 + 6) / 3  = 2.67  → MASE 2.67
+    #   mean(stl_ets, ces)                         = (0 + 2) / 2      = 1     → MASE 1   ← chosen
+    from kit.forecast import engine
+
+    truth = np.arange(50.0).reshape(25, 2)
+    window = hand_run(truth, OFFSETS)
+    choice = engine._select(window, [window], actual_of(window, truth))
+    assert choice.by_class["regular"] == ("mean", ("stl_ets", "ces"))
+    table = choice.table.set_index("method")
+    np.testing.assert_allclose(table["mase"], [3.0, 4.0, 8 / 3, 1.0])
+    assert table["chosen"].tolist() == [False, False, False, True] and (table["series"] == 25).all()
+    point, labels = engine._combine_points(window, "auto", choice)
+    np.testing.assert_allclose(point, truth + 1.0)
+    assert set(labels) == {"mean(stl_ets, ces)"}
+
+
+def test_auto_with_too_few_series_to_choose_keeps_the_first_candidate():
+    # 19 regular series (< MIN_SELECTION_SERIES = 20) and 5 intermittent ones: no class may choose
+    from kit.forecast import engine
+
+    truth = np.arange(48.0).reshape(24, 2)
+    window = hand_run(truth, OFFSETS, ["regular"] * 19 + ["intermittent"] * 5)
+    choice = engine._select(window, [window], actual_of(window, truth))
+    assert choice.by_class == {"regular": engine.AUTO_CANDIDATES[0], "intermittent": engine.INTERMITTENT_CANDIDATES[0]}
+
+
+def test_short_series_take_the_choice_of_regular_and_short_together():
+    # 15 regular + 10 short series: neither class alone has 20, together they have 25 and choose mean(stl_ets, ces)
+    from kit.forecast import engine
+
+    truth = np.arange(50.0).reshape(25, 2)
+    window = hand_run(truth, OFFSETS, ["regular"] * 15 + ["short"] * 10)
+    choice = engine._select(window, [window], actual_of(window, truth))
+    assert choice.by_class["regular"] == choice.by_class["short"] == ("mean", ("stl_ets", "ces"))
+
+
+def test_a_calibration_window_is_forecast_as_the_real_forecast_is_classed():
+    # the series is intermittent at the forecast origin, regular in the earlier window: the window's forecast
+    # uses the intermittent choice (median of Croston's family), as the real forecast will
+    from kit.forecast import engine
+
+    truth = np.ones((1, 2))
+    window = hand_run(truth, {"croston": 1.0, "adida": 2.0, "imapa": 3.0}, ["regular"])
+    choice = engine._Choice(by_class={"intermittent": engine.INTERMITTENT_CANDIDATES[0]},
+                            classes={"S00": "intermittent"}, table=pd.DataFrame())
+    point, labels = engine._combine_points(window, "auto", choice)
+    assert labels.tolist() == ["median(croston, adida, imapa)"] and point.tolist() == [[3.0, 3.0]]
+
+
+def test_errors_of_a_window_too_short_for_a_season_are_measured_in_the_methods_own_error():
+    # S00 is fitted with a season at the origin but not in the window (too short then): its errors and its band
+    # are divided by the method's in-sample error; S01 keeps the seasonal-naive scale.
+    # In-sample one-step forecasts (median of the default's four members, all equal here):
+    #   origin S00: history 10, 12, 14, fitted NaN, 11, 15 → |12 − 11|, |14 − 15| → mean 1
+    #   window S00: history 10, 12, fitted 13, 8            → |10 − 13|, |12 − 8| → mean 3.5
+    from kit.forecast import engine
+
+    truth = np.zeros((2, 1))
+
+    def with_history(run, seasonal, history, fitted, indptr):
+        run.seasonal = np.array(seasonal)
+        run.history = np.array(history, float)
+        run.indptr = np.array(indptr)
+        run.fitted = {m: np.array(fitted, float) for m in run.point}
+        run.scale = np.array([7.0, 9.0])
+        return run
+
+    # (season length 2 here: S00's 3 months less the window's 1 month are under 2 × 2, S01's 2 months are not
+    # seasonal at the origin already)
+    origin = with_history(hand_run(truth, {}), [True, False], [10, 12, 14, 5, 5], [np.nan, 11, 15, 4, 6],
+                          [0, 3, 5])
+    origin.season_length = 2
+    window = with_history(hand_run(truth, {}), [False, False], [10, 12, 5, 5], [13, 8, 4, 6], [0, 2, 4])
+    spec = engine.DEFAULT_METHOD
+    at_origin, at_windows = engine._normalisers(origin, [window], [1], spec, None)
+    np.testing.assert_allclose(at_origin, [1.0, 9.0])
+    np.testing.assert_allclose(at_windows[0], [3.5, 9.0])
+    # a window that leaves S00 its season (offset 0 of 3 months with season 1.5): both keep the MASE scale
+    origin.season_length = 1
+    at_origin, at_windows = engine._normalisers(origin, [window], [1], spec, None)
+    np.testing.assert_allclose(at_origin, [7.0, 9.0])
+    np.testing.assert_allclose(at_windows[0], [7.0, 9.0])

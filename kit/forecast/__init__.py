@@ -17,6 +17,10 @@ module         owns
 ``series``     :func:`sales_series`, :func:`stock_positions` (the dealer's tables as series)
 ``ledger``     :func:`save_forecasts`, :func:`read_ledger` (forecasts across monthly runs)
 ``metrics``    :func:`king_long_score` and the accuracy measures
+``whatif``     :func:`order_whatif`: another service level or stock line → orders and months of cover
+``monthly``    :func:`outlook`: everything the forecast report shows, computed once
+``advice``     :func:`what_to_do`: the report's "what to do first" sentences
+``display``    the report's tables, tiles, charts and workbook in the reader's words
 ============== ==========================================================================================
 
 Practice and numbers: ``DOMAIN.md`` §5; terms: ``kit/GLOSSARY.md``; accuracy, coverage and cost:
@@ -34,8 +38,8 @@ import lazy_loader as _lazy
 
 __getattr__, __dir__, __all__ = _lazy.attach(
     __name__,
-    submodules=["data", "engine", "evaluation", "festival", "hierarchy", "ledger", "metrics", "ordering", "policy",
-                "series", "settings"],
+    submodules=["advice", "data", "display", "engine", "evaluation", "festival", "hierarchy", "ledger", "metrics",
+                "monthly", "ordering", "policy", "series", "settings", "whatif"],
     submod_attrs={
         "engine": ["forecast", "MEMBERS", "DEFAULT_METHOD", "DEFAULT_MEMBERS", "INTERMITTENT_MEMBERS",
                    "SERIES_CLASSES"],
@@ -49,5 +53,7 @@ __getattr__, __dir__, __all__ = _lazy.attach(
         "policy": ["order_policy_backtest", "policy_summary"],
         "series": ["ALL_LABEL", "ID_SEPARATOR", "sales_series", "stock_positions"],
         "settings": ["OrderPlanSettings"],
+        "monthly": ["outlook", "Outlook"],
+        "whatif": ["order_whatif", "WhatIf"],
     },
 )

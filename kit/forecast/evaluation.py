@@ -115,8 +115,9 @@ def backtest(df: pd.DataFrame, h: int, *, windows: int = 12, methods: Sequence[A
                 run = source.run(origin)
                 if run is None:
                     continue
-                point, _ = _combine_points(run, spec)
-                fitted = source.calibrate(origin, spec, levels, offsets) if levels else None
+                choice = source.choose(origin, spec, offsets)
+                point, _ = _combine_points(run, spec, choice)
+                fitted = source.calibrate(origin, spec, levels, offsets, choice) if levels else None
                 lo, hi = _intervals(run, point, fitted, levels)
             records.append(_origin_rows(run, point, lo, hi, source, origin, h, label, adjusted, season_length))
     detail = pd.concat(records, ignore_index=True)

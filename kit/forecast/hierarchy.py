@@ -42,7 +42,8 @@ import pandas as pd
 from kit.exceptions import ConfigError, DataContractError
 from kit.forecast.data import _check_horizon, _check_levels, _check_season, _clean_series
 from kit.forecast.engine import _calibration_offsets, _check_jobs, _check_method, _combine_points, \
-    _forecast_frame, _intervals, _Origins, _quantiles, _Run, _spec_members, Spec
+    _class_groups, _forecast_frame, _intervals, _normalisers, _Origins, _quantiles, _Run, _scaled_errors, \
+    _spec_members, Spec
 from kit.forecast.series import ALL_LABEL, ID_SEPARATOR
 
 #: Hierarchy levels, top first (column ``level``).
@@ -178,13 +179,14 @@ def _reconcile_origins(origins: _Origins, end: int, spec: Spec, levels: tuple[fl
     run = origins.run(end)
     summing, tags = _structure(run.ids)
     cuts = [end] + [end - offset for offset in offsets]
+    choice = origins.choose(end, spec, offsets)
     base, runs = {}, {}
     for cut in cuts:
         r = run if cut == end else origins.run(cut, calibration=True)
         if r is None:
             continue
         runs[cut] = r
-        base[cut] = _combine_points(r, spec)[0]
+        base[cut] = _combine_points(r, spec, choice)[0]
     hat_rows, residual_rows = [], []
     for cut, r in runs.items():
         # every series of the hierarchy ends at the cut (the bottom series end together), so months align
@@ -211,6 +213,19 @@ def _reconcile_origins(origins: _Origins, end: int, spec: Spec, levels: tuple[fl
     reconciled = out.set_index(["unique_id", "ds"])[column].astype(float)
     scores = []
     final = None
+    calibration_cuts = [cut for cut in runs if cut != end]
+    origin_scale, scales = _normalisers(run, [runs[cut] for cut in calibration_cuts],
+                                        [end - cut for cut in calibration_cuts], spec, choice)
+    scale_of = dict(zip(calibration_cuts, scales))
+    origin_groups, groups = _class_groups(run, [runs[cut] for cut in calibration_cuts])
+    level_of = hierarchy_levels(run.ids)
+
+    def with_level(ids: np.ndarray, keys: np.ndarray) -> np.ndarray:
+        kind = np.where(level_of.reindex(ids.astype(str)).to_numpy() == "store_model", "bottom", "total")
+        return np.array([f"{k}|{t}" for k, t in zip(keys, kind)], dtype=object)
+
+    group_of = {cut: with_level(runs[cut].ids, g) for cut, g in zip(calibration_cuts, groups)}
+    keys = []
     for cut, r in runs.items():
         months = cut + np.arange(1, h + 1)
         index = pd.MultiIndex.from_arrays([np.repeat(r.ids, h), np.tile(months, len(r.ids))])
@@ -218,13 +233,15 @@ def _reconcile_origins(origins: _Origins, end: int, spec: Spec, levels: tuple[fl
         if cut == end:
             final = points
             continue
-        truth = origins.actual.reindex(index).to_numpy(dtype=float).reshape(len(r.ids), h)
-        errors = (truth - points) / (r.scale[:, None] * np.sqrt(np.arange(1, h + 1))[None, :])
+        errors = _scaled_errors(r, points, origins.actual, scale_of[cut])
         errors[r.series_class == "zero"] = np.nan
         scores.append(errors)
-    calibration = _quantiles(scores, h, levels) if levels else None
+        keys.append(group_of[cut])
+    calibration = _quantiles(scores, h, levels, keys) if levels else None
+    if calibration is not None:
+        calibration.scale, calibration.group_of = origin_scale, with_level(run.ids, origin_groups)
     lo, hi = _intervals(run, final, calibration, levels)
-    return run, base[end], final, lo, hi, _combine_points(run, spec)[1]
+    return run, base[end], final, lo, hi, _combine_points(run, spec, choice)[1]
 
 
 def reconcile(df: pd.DataFrame, h: int, *, method: str = "mint_shrink", forecast_method: str | Sequence[str] = "auto",
@@ -272,8 +289,8 @@ def reconcile(df: pd.DataFrame, h: int, *, method: str = "mint_shrink", forecast
     origins = _Origins(frame, h, season_length=season_length, members=_spec_members(spec),
                        spring_festival=bool(spring_festival), n_jobs=n_jobs)
     history = end - int(frame["t"].min()) + 1
-    offsets = _calibration_offsets(frame["unique_id"].nunique(), h, history) if levels or method == "mint_shrink" \
-        else []
+    offsets = _calibration_offsets(frame["unique_id"].nunique(), h, history) \
+        if levels or method == "mint_shrink" or spec == "auto" else []
     run, base, point, lo, hi, labels = _reconcile_origins(origins, end, spec, levels, offsets, method)
     out = _forecast_frame(run, point, lo, hi, labels)
     out.insert(3, "base_yhat", base.ravel())

@@ -63,13 +63,15 @@ def save_forecasts(fc: pd.DataFrame, path: str | Path, *, run_month: str) -> Pat
 _LEDGER_COLUMNS = ["unique_id", "ds", "run_month", "months_ahead", "yhat"]
 
 
-def read_ledger(reports_dir: str | Path, *, month: str | None, actuals: pd.DataFrame | None = None) -> pd.DataFrame:
+def read_ledger(reports_dir: str | Path | None, *, month: str | None,
+                actuals: pd.DataFrame | None = None) -> pd.DataFrame:
     """What every earlier run forecast for ``month``, against what happened.
 
     Parameters
     ----------
-    reports_dir : str or Path
+    reports_dir : str, Path or None
         The folder holding one sub-folder per run (``reports/``); every ``*/sales_forecast.forecasts.csv`` is read.
+        None: no earlier runs (an empty ledger).
     month : str or None
         The month to check, ``'YYYY-MM'``: rows of runs before it that forecast it. None: every forecast month of
         every run (the whole track record).
@@ -85,9 +87,9 @@ def read_ledger(reports_dir: str | Path, *, month: str | None, actuals: pd.DataF
         run. Empty (with these columns) when no earlier run saved forecasts.
     """
     target = None if month is None else _parse_run_month(month, "month")
-    folder = Path(reports_dir)
     frames = []
-    for file in sorted(folder.glob(f"*/{FORECASTS_FILE_NAME}")):
+    files = sorted(Path(reports_dir).glob(f"*/{FORECASTS_FILE_NAME}")) if reports_dir is not None else []
+    for file in files:
         try:
             saved = pd.read_csv(file, dtype={"unique_id": str, "run_month": str, "ds": str}, encoding="utf-8-sig")
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:

@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kit.exceptions import ConfigError, DataContractError
+from kit.exceptions import DataContractError
 from kit.forecast.data import _level_name, _month_ordinals, _ordinal_label, _ordinal_to_timestamps, \
     _raise_problems, _safe_ratio
 from kit.forecast.series import ALL_LABEL, ID_SEPARATOR
@@ -249,12 +249,7 @@ def order_plan(forecast: pd.DataFrame, stock: pd.DataFrame,
     """
     from kit.i18n import t
 
-    if settings is None:
-        settings = OrderPlanSettings()
-    elif isinstance(settings, Mapping):
-        settings = OrderPlanSettings.from_mapping(settings)
-    elif not isinstance(settings, OrderPlanSettings):
-        raise ConfigError(f"settings: expected OrderPlanSettings or a mapping; got {type(settings).__name__}.")
+    settings = OrderPlanSettings.coerce(settings)
     horizon, lead = settings.horizon_months, settings.lead_time_months
     ids, start, demand, sigma, _ = _forecast_matrix(forecast, settings.forecast_months_needed)
     stores, models = _split_ids(ids)

@@ -95,10 +95,7 @@ def order_policy_backtest(series: pd.DataFrame, *, months: int = 12,
         Fewer than ``months`` + 6 months of data.
     """
     months = _check_horizon(months, "months")
-    if settings is None:
-        settings = OrderPlanSettings()
-    elif isinstance(settings, Mapping):
-        settings = OrderPlanSettings.from_mapping(settings)
+    settings = OrderPlanSettings.coerce(settings)
     if isinstance(policy, str):
         if policy not in ("kit", "dealer_rule"):
             raise ConfigError(f"policy: expected 'kit', 'dealer_rule' or a function; got {policy!r}.")

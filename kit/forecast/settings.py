@@ -118,6 +118,17 @@ class OrderPlanSettings:
                    service_level=service, warning_stock_months=warning,
                    minimum_order_units={"*": 0} | minimum, batch_units={"*": 1} | batch)
 
+    @classmethod
+    def coerce(cls, settings: "OrderPlanSettings | Mapping[str, Any] | None") -> "OrderPlanSettings":
+        """Settings as given to a planning function: None (the defaults), a mapping (parsed) or the settings."""
+        if settings is None:
+            return cls()
+        if isinstance(settings, Mapping):
+            return cls.from_mapping(settings)
+        if not isinstance(settings, cls):
+            raise ConfigError(f"settings: expected OrderPlanSettings or a mapping; got {type(settings).__name__}.")
+        return settings
+
     @property
     def forecast_months_needed(self) -> int:
         """Months of forecast the plan needs: ``horizon_months + lead_time_months``."""
