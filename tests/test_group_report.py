@@ -188,10 +188,14 @@ def _small_forecast() -> pd.DataFrame:
 
 def test_a_stores_cut_of_the_group_forecast_is_its_own_series_with_its_total_on_top():
     cut = shared.store_forecast(_small_forecast(), "S1")
-    assert sorted(cut["unique_id"].unique()) == ["ALL/ALL", "S1/ALL", "S1/Aurora", "S1/Nova"]
+    assert sorted(cut["unique_id"].unique()) == ["ALL/ALL", "ALL/Aurora", "ALL/Nova", "S1/ALL", "S1/Aurora",
+                                                  "S1/Nova"]
     top = cut[cut["unique_id"] == "ALL/ALL"]
-    assert top["yhat"].tolist() == cut.loc[cut["unique_id"] == "S1/ALL", "yhat"].tolist()
+    assert top["yhat"].tolist() == cut.loc[cut["unique_id"] == "S1/ALL", "yhat"].tolist() == [6.0, 7.0, 8.0, 9.0]
     assert set(top["level"]) == {"group"}
+    # a one-store dealer's model level is its store × model series: S1's Aurora, not the group's 4 + 4
+    aurora = cut[cut["unique_id"] == "ALL/Aurora"]
+    assert aurora["yhat"].tolist() == [4.0, 5.0, 6.0, 7.0] and set(aurora["level"]) == {"model"}
 
 
 def test_shared_results_are_read_for_the_parameters_they_were_made_with_and_cut_to_fewer_months(tmp_path):

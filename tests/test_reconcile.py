@@ -126,3 +126,25 @@ def test_backtest_scores_base_and_reconciled_per_level(group):
     # bottom-up leaves the bottom level as it was
     assert bottom.loc["auto, reconciled (bottom_up)", "mase"] == pytest.approx(bottom.loc["auto", "mase"], rel=1e-4)
     assert levels["coverage_80_pct"].between(0, 100).all()
+
+
+def test_a_singular_mint_falls_back_to_structural_scaling_and_says_so(group, monkeypatch):
+    """A large group with a short history has more series than errors: MinT's covariance cannot be inverted
+    (hierarchicalforecast raises 'ill-conditioned'); the forecast still adds up, by wls_struct, and names it."""
+    from hierarchicalforecast.methods import MinTrace
+
+    from kit.forecast import hierarchy
+
+    class Singular(MinTrace):
+        def _get_PW_matrices(self, *args, **kwargs):
+            raise Exception(f"min_trace ({self.method}) is ill-conditioned. Please use another reconciliation method.")
+
+    real = hierarchy._reconciler
+    monkeypatch.setattr(hierarchy, "_reconciler",
+                        lambda method: Singular(method=method, nonnegative=True) if method == "mint_shrink"
+                        else real(method))
+    fc = kf.reconcile(group, 3, spring_festival=False, level=(80,))
+    assert fc.attrs["reconciler"] == "wls_struct"
+    assert assert_coherent(fc) < 1e-6 * fc["yhat"].max()
+    expected = kf.reconcile(group, 3, method="wls_struct", spring_festival=False, level=(80,))
+    np.testing.assert_allclose(fc["yhat"], expected["yhat"], rtol=1e-9)

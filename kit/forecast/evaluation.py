@@ -110,7 +110,7 @@ def backtest(df: pd.DataFrame, h: int, *, windows: int = 12, methods: Sequence[A
             if reconciler is not None:
                 from kit.forecast.hierarchy import _reconcile_origins
 
-                run, _, point, lo, hi, _ = _reconcile_origins(source, origin, spec, levels, offsets, reconciler)
+                run, _, point, lo, hi, _, _ = _reconcile_origins(source, origin, spec, levels, offsets, reconciler)
             else:
                 run = source.run(origin)
                 if run is None:

@@ -50,6 +50,9 @@ from kit.forecast.series import ALL_LABEL, ID_SEPARATOR
 HIERARCHY_LEVELS = ("group", "store", "model", "store_model")
 #: Reconciliation methods (hierarchicalforecast's MinTrace methods and BottomUp).
 RECONCILERS = ("mint_shrink", "bottom_up", "ols", "wls_struct")
+#: What ``mint_shrink`` falls back to when its error covariance is singular (the output's ``attrs["reconciler"]``
+#: names the method used).
+FALLBACK_RECONCILER = "wls_struct"
 
 
 def hierarchy_levels(ids: Sequence[str]) -> pd.Series:
@@ -170,9 +173,10 @@ def _check_reconciler(method: object) -> str:
 
 
 def _reconcile_origins(origins: _Origins, end: int, spec: Spec, levels: tuple[float, ...], offsets: list[int],
-                       method: str) -> tuple[_Run, np.ndarray, np.ndarray, dict, dict, np.ndarray]:
+                       method: str) -> tuple[_Run, np.ndarray, np.ndarray, dict, dict, np.ndarray, str]:
     """Reconciled points at ``end`` and at the calibration origins (one hierarchicalforecast call), and bands
-    calibrated on the reconciled errors. Returns the run at ``end``, base and reconciled points, bands, labels."""
+    calibrated on the reconciled errors. Returns the run at ``end``, base and reconciled points, bands, labels and
+    the reconciliation method used."""
     from hierarchicalforecast.core import HierarchicalReconciliation
 
     h = origins.h
@@ -207,8 +211,16 @@ def _reconcile_origins(origins: _Origins, end: int, spec: Spec, levels: tuple[fl
     y_errors = pd.concat(residual_rows, ignore_index=True) if residual_rows else None
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        out = HierarchicalReconciliation([_reconciler(method)]).reconcile(
-            Y_hat_df=y_hat, S_df=summing, tags=tags, Y_df=y_errors if needs_errors else None)
+        try:
+            out = HierarchicalReconciliation([_reconciler(method)]).reconcile(
+                Y_hat_df=y_hat, S_df=summing, tags=tags, Y_df=y_errors if needs_errors else None)
+        except Exception as exc:  # hierarchicalforecast raises a bare Exception for a singular system
+            if "ill-conditioned" not in str(exc) or method == FALLBACK_RECONCILER:
+                raise
+            # more series than calibration errors (a large group, a short history): the error covariance cannot be
+            # inverted; structural scaling needs no error estimate and still makes every level add up
+            method = FALLBACK_RECONCILER
+            out = HierarchicalReconciliation([_reconciler(method)]).reconcile(Y_hat_df=y_hat, S_df=summing, tags=tags)
     column = [c for c in out.columns if c.startswith("base/")][0]
     reconciled = out.set_index(["unique_id", "ds"])[column].astype(float)
     scores = []
@@ -241,7 +253,7 @@ def _reconcile_origins(origins: _Origins, end: int, spec: Spec, levels: tuple[fl
     if calibration is not None:
         calibration.scale, calibration.group_of = origin_scale, with_level(run.ids, origin_groups)
     lo, hi = _intervals(run, final, calibration, levels)
-    return run, base[end], final, lo, hi, _combine_points(run, spec, choice)[1]
+    return run, base[end], final, lo, hi, _combine_points(run, spec, choice)[1], method
 
 
 def reconcile(df: pd.DataFrame, h: int, *, method: str = "mint_shrink", forecast_method: str | Sequence[str] = "auto",
@@ -269,6 +281,8 @@ def reconcile(df: pd.DataFrame, h: int, *, method: str = "mint_shrink", forecast
         The columns of :func:`kit.forecast.forecast` for every series of the hierarchy (group first), plus
         ``level`` (:data:`HIERARCHY_LEVELS`) and ``base_yhat`` (the forecast before reconciliation). ``yhat`` adds
         up at every level (to floating-point rounding); the bands are calibrated on reconciled errors.
+        ``attrs["reconciler"]`` names the method used: ``mint_shrink`` falls back to :data:`FALLBACK_RECONCILER`
+        when its error covariance is singular (more series than calibration errors).
 
     Raises
     ------
@@ -291,11 +305,13 @@ def reconcile(df: pd.DataFrame, h: int, *, method: str = "mint_shrink", forecast
     history = end - int(frame["t"].min()) + 1
     offsets = _calibration_offsets(frame["unique_id"].nunique(), h, history) \
         if levels or method == "mint_shrink" or spec == "auto" else []
-    run, base, point, lo, hi, labels = _reconcile_origins(origins, end, spec, levels, offsets, method)
+    run, base, point, lo, hi, labels, used = _reconcile_origins(origins, end, spec, levels, offsets, method)
     out = _forecast_frame(run, point, lo, hi, labels)
     out.insert(3, "base_yhat", base.ravel())
     out.insert(1, "level", hierarchy_levels(out["unique_id"]).to_numpy())
     order = {lv: i for i, lv in enumerate(HIERARCHY_LEVELS)}
     out["_order"] = out["level"].map(order)
     out = out.sort_values(["_order", "unique_id", "ds"], kind="mergesort").drop(columns="_order")
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    out.attrs["reconciler"] = used
+    return out

@@ -81,7 +81,7 @@ class Outlook:
 
 
 def outlook(dealer: Any, month: str, *, horizon: int = 3, backtest_windows: int = 12,
-            reports_dir: str | Path | None = None, lang: str = "en") -> Outlook:
+            reports_dir: str | Path | None = None, lang: str = "en", forecast: pd.DataFrame | None = None) -> Outlook:
     """Forecast, reconcile, plan orders, backtest and read the ledger for ``month``.
 
     Parameters
@@ -98,6 +98,9 @@ def outlook(dealer: Any, month: str, *, horizon: int = 3, backtest_windows: int 
         The folder of earlier runs' reports (their saved forecasts make the ledger); None: no ledger.
     lang : {"en", "zh"}
         Language of the plan's reasons.
+    forecast : DataFrame, optional
+        The reconciled forecast of these sales made elsewhere (a group run's, cut to this store:
+        ``r.shared("forecast", months=...)``); used when it covers the months the plan needs, else made here.
 
     Raises
     ------
@@ -118,7 +121,8 @@ def outlook(dealer: Any, month: str, *, horizon: int = 3, backtest_windows: int 
         raise DataContractError(f"horizon: expected 1 to 12 months; got {horizon!r}.")
     series = sales_series(sales)
     needed = max(int(horizon), settings.forecast_months_needed)
-    fc = reconcile(series, needed, method=RECONCILER)
+    usable = forecast is not None and forecast.groupby("unique_id")["ds"].nunique().min() >= needed
+    fc = forecast if usable else reconcile(series, needed, method=RECONCILER)
     stock = stock_positions(dealer.stock)
     plan = order_plan(fc, stock, settings, lang=lang)
     plan = plan[plan["months_ahead"] <= horizon].reset_index(drop=True)

@@ -76,16 +76,22 @@ def store_forecast(fc: pd.DataFrame, store: str) -> pd.DataFrame:
     """The group's reconciled forecast as one store's report uses it: the store's series, its total as the top.
 
     Rows ``STORE/model`` and ``STORE/ALL`` of the group's forecast, plus ``STORE/ALL`` again as ``ALL/ALL`` (level
-    ``group``): the shape :func:`kit.forecast.reconcile` gives for a one-store dealer, with the group's numbers.
+    ``group``) and each ``STORE/model`` again as ``ALL/model`` (level ``model``): the shape
+    :func:`kit.forecast.reconcile` gives for a one-store dealer, with the group's numbers.
     """
     from kit.forecast import ALL_LABEL, ID_SEPARATOR
 
     prefix = f"{store}{ID_SEPARATOR}"
-    own = fc[fc["unique_id"].astype(str).str.startswith(prefix)]
-    top = own[own["unique_id"] == f"{prefix}{ALL_LABEL}"].assign(unique_id=f"{ALL_LABEL}{ID_SEPARATOR}{ALL_LABEL}")
-    if "level" in top.columns:
-        top = top.assign(level="group")
-    return pd.concat([top, own], ignore_index=True)
+    ids = fc["unique_id"].astype(str)
+    own = fc[ids.str.startswith(prefix)]
+    total = f"{prefix}{ALL_LABEL}"
+    top = own[own["unique_id"] == total].assign(unique_id=f"{ALL_LABEL}{ID_SEPARATOR}{ALL_LABEL}")
+    models = own[own["unique_id"] != total]
+    models = models.assign(unique_id=ALL_LABEL + ID_SEPARATOR + models["unique_id"].astype(str).str[len(prefix):])
+    if "level" in fc.columns:
+        top, models = top.assign(level="group"), models.assign(level="model")
+    return pd.concat([top, own[own["unique_id"] == total], models, own[own["unique_id"] != total]],
+                     ignore_index=True)
 
 
 def _league(dealer, period, done) -> tuple[pd.DataFrame, dict]:
