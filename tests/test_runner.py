@@ -629,3 +629,21 @@ def test_bad_run_setting_names_itself(mapping, path, found):
 def test_run_section_must_be_a_mapping():
     with pytest.raises(ConfigError, match=r"^dealer\.yml: run: expected a mapping"):
         parse_settings({"run": 5})
+
+
+def test_the_batch_leaves_the_explore_cells_to_jupyterlab(tmp_path, cached):
+    """What-ifs need someone moving the sliders: the runner does not execute cells tagged ``explore`` (a widget
+    without a frontend can stall nbclient), so one that would hang or fail never touches the report."""
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    path = good_notebook(notebooks / "with_whatif.ipynb", "What-if", 7)
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("raise RuntimeError('an explore cell ran in the batch')",
+                                              metadata={"tags": ["explore"]}))
+    nbformat.write(nb, path)
+    out = tmp_path / "out"
+    assert _run("--data", str(cached), "--out", str(out), "--month", "2026-10", "--notebooks", str(notebooks),
+                "--report-timeout", "2") == 0
+    executed = nbformat.read(out / "2026-10" / "with_whatif.ipynb", as_version=4)
+    assert not [c for c in executed.cells if "explore" in c.metadata.get("tags", [])]
+    assert "7" in (out / "2026-10" / "index.html").read_text(encoding="utf-8")

@@ -238,8 +238,8 @@ def _run_notebook(task: ReportTask, out_nb: Path, kernel_dir: Path, workdir: Pat
 
             parameters["run"] = {k: parameters[k] for k in RUN_KEYS if k in parameters}
         parameters = {k: v for k, v in parameters.items() if k in declared}
-        pm.execute_notebook(task.notebook, str(out_nb), parameters=parameters, kernel_name="python3",
-                            cwd=str(kernel_dir), progress_bar=False, log_output=False,
+        pm.execute_notebook(_without_explore(task.notebook), str(out_nb), parameters=parameters,
+                            kernel_name="python3", cwd=str(kernel_dir), progress_bar=False, log_output=False,
                             request_save_on_cell_execute=True, execution_timeout=max(1, int(task.timeout_seconds)),
                             start_timeout=START_TIMEOUT, kernel_manager_class=KitKernelManager, config=config)
     except pm.PapermillExecutionError as exc:
@@ -251,6 +251,16 @@ def _run_notebook(task: ReportTask, out_nb: Path, kernel_dir: Path, workdir: Pat
     except Exception as exc:  # unreadable notebook, kernel that never started …: this report fails, not the run
         return ("memory" if isinstance(exc, MemoryError) else "crashed"), _exception_text(exc)
     return None, None
+
+
+def _without_explore(path: str):
+    """The notebook without its ``explore`` cells: what-ifs need a live JupyterLab (a batch has no one to move the
+    sliders, the HTML leaves them out, and widget messages without a frontend can stall nbclient, nbclient#312)."""
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)
+    nb.cells = [c for c in nb.cells if "explore" not in c.get("metadata", {}).get("tags", [])]
+    return nb
 
 
 def _classify(ename: str) -> str:
