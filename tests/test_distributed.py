@@ -74,10 +74,14 @@ def make_data(out: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def cluster():
+    import dask
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                      scheduler_port=0) as lc, Client(lc) as client:
+    # a report that kills its worker is failed at the first death (Dask's default retries it on three more
+    # workers, each killed and restarted in turn: two minutes of the suite)
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                         scheduler_port=0) as lc, Client(lc) as client:
         yield lc.scheduler_address, client
 
 

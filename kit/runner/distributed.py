@@ -114,9 +114,12 @@ class DaskPool:
     """
 
     def __init__(self, address, workers: int | None = None, *, tasks: int | None = None,
-                 connect_seconds: float = CONNECT_SECONDS, worker_wait_seconds: float = WORKER_WAIT_SECONDS):
+                 connect_seconds: float | None = None, worker_wait_seconds: float | None = None):
         if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
             raise UsageError(f"--workers: expected a whole number of reports at once, 1 or more; got {workers!r}.")
+        # the module's limits at call time (a test may shorten them)
+        connect_seconds = connect_seconds or CONNECT_SECONDS
+        worker_wait_seconds = worker_wait_seconds or WORKER_WAIT_SECONDS
         try:
             from distributed import Client
         except ImportError:
