@@ -565,6 +565,13 @@ def manifest_of(period: Period, *, dealer_name: str, run: dict, limits: Limits, 
             "reports": reports, **extra, "files": dict(sorted(files.items())), "runs": runs}
 
 
+def publish(stage: Path, final: Path, manifest: dict, *, out_dir: Path, label: str) -> None:
+    """Write the staged period's manifest and index, then swap the staging folder in as the period's folder."""
+    locks.atomic_write(stage / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
+    write_period_index(stage, out_dir, label=label)
+    locks.swap(stage, final)
+
+
 def _run_locked(period: Period, pool, *, dealer: io.Dealer, data_dir: Path, out_dir: Path, lang: str,
                 names: list[str], only: bool, workers: int, reveal: bool, notebooks_dir: Path, limits: Limits,
                 run_id: str, snapshot, progress, load_seconds: float = 0.0) -> BatchResult:
@@ -637,9 +644,7 @@ def _run_locked(period: Period, pool, *, dealer: io.Dealer, data_dir: Path, out_
             run={"id": run_id, "started": started, "finished": finished, "only": names if only else None,
                  "workers": workers, "scheduler": getattr(pool, "address", None),
                  "personal_data": personal})
-        locks.atomic_write(stage / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
-        write_period_index(stage, out_dir, label=label)
-        locks.swap(stage, final)
+        publish(stage, final, manifest, out_dir=out_dir, label=label)
         published = True
     finally:
         if not published:

@@ -34,12 +34,11 @@ from pathlib import Path
 from typing import Iterable
 
 from kit import i18n, io
-from kit.runner import lock as locks
 from kit.runner.batch import (SNAPSHOT, WORK, BatchResult, Limits, UsageError, _kernel_env, _Log, _read_manifest,
                               _refresh_indexes, _relative, available_reports, file_record, fresh_stage, manifest_of,
-                              notebook_scope, notebook_shared, report_entry, result_handler, takes_run)
+                              notebook_scope, notebook_shared, publish, report_entry, result_handler, takes_run)
 from kit.runner.execute import ReportResult, ReportTask, stderr_to
-from kit.runner.index import report_header, write_period_index, write_store_indexes
+from kit.runner.index import report_header, write_store_indexes
 from kit.runner.periods import Period
 from kit.runner.pool import LocalPool, run_tasks
 from kit.runner.privacy import PersonalValues, scrub_folder
@@ -305,14 +304,13 @@ def run_group_locked(period: Period, pool: LocalPool, *, loaded: io.GroupLoad, s
             period, dealer_name=dealer.settings.dealer.name, limits=limits, params=params, inputs=inputs,
             snapshot=snapshot_hashes, reports=group_reports, files=files, stores=store_entries,
             run={"id": run_id, "started": started, "finished": finished, "only": plan.names if only else None,
-                 "stores": stores, "workers": workers, "personal_data": personal, "shared": shared_seconds},
+                 "stores": stores, "workers": workers, "scheduler": getattr(pool, "address", None),
+                 "personal_data": personal, "shared": shared_seconds},
             runs={**kept_runs, run_id: {"started": started, "finished": finished, "inputs": inputs,
                                         "personal_data": personal, "reports": plan.names, "stores": stores,
                                         "period": period.to_dict()}})
-        locks.atomic_write(stage / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
         write_store_indexes(stage, manifest, [r for r in store_entries if r["status"] != "left_out"], label=label)
-        write_period_index(stage, out_dir, label=label)
-        locks.swap(stage, final)
+        publish(stage, final, manifest, out_dir=out_dir, label=label)
         published = True
     finally:
         if not published:
