@@ -1,8 +1,9 @@
 """Tests of the dealer-group generator (``kit.samples.make_group`` / ``write_group``, ``kit samples --stores``).
 
 Small groups generated in the test (three stores over six or twelve months); checks worked from the tables
-themselves and the planted store profiles, not snapshots. The slow tests compare the array simulation with the
-per-lead one and recover the planted lead model from a larger group.
+themselves and the planted store profiles, not snapshots; two of them compare the array simulation with the
+per-lead one and recover the planted lead model from a larger group. Multi-store simulations: the whole module is
+marked slow (``make test`` runs it, ``make test-fast`` leaves it out).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from kit.cli import main
 from kit.exceptions import ConfigError
 from kit.samples.brands import BRANDS, group_stores
 from kit.settings import load_settings
+
+pytestmark = pytest.mark.slow
 
 SEED = 7
 
@@ -79,6 +82,23 @@ def test_a_written_group_is_valid_against_the_contract_and_names_every_store(wri
         assert row["brand"] in name and row["city"] in name   # e.g. "朗明成都一店 Lumen Chengdu 1"
     assert "kit samples --stores 3 --months 6 --seed 7" in (out / "README.md").read_text(encoding="utf-8")
 
+
+
+def test_every_store_has_every_metric_its_months_stage_weights(written):
+    """The group's dealer.yml weights new-model sales in its growth stage; every brand's newest model is counted each
+    month it is on sale, so the month a group runs for scores every store (a brand that launched more than a year
+    before it once had no new-model rows there, and 4 of 10 stores' KPI reports failed)."""
+    from kit.kpi.weights import profile_for
+
+    out, _ = written
+    settings = load_settings(out / "dealer.yml")
+    kpi = pd.read_csv(out / "kpi.csv", dtype=str)
+    last = kpi["month"].max()
+    weighted = set(profile_for(last, settings.kpi).weights.index)
+    assert "new_model_units" in weighted
+    kpi["store_id"] = "S" + kpi["staff_id"].str[1:4]
+    for store, rows in kpi[kpi["month"] == last].groupby("store_id"):
+        assert weighted <= set(rows["metric"]), (store, weighted - set(rows["metric"]))
 
 def test_store_ids_agree_across_every_table(group):
     stores = {"S001", "S002", "S003"}
@@ -247,7 +267,6 @@ def test_the_command_writes_a_group_and_refuses_group_options_without_stores(tmp
 # --------------------------------------------------------------------------- slow: the array simulation at scale
 
 
-@pytest.mark.slow
 def test_the_array_simulation_behaves_like_the_per_lead_simulation():
     from kit.samples.dealership import _tables
     from kit.samples.fast import _FastSimulation
@@ -273,7 +292,6 @@ def test_the_array_simulation_behaves_like_the_per_lead_simulation():
         assert b[key] == pytest.approx(a[key], rel=0.12), key
 
 
-@pytest.mark.slow
 def test_a_logistic_model_recovers_the_planted_lead_signals_from_a_group():
     tables = samples.make_group(6, months=18, seed=SEED, include_truth=True)
     leads = tables["leads"].merge(tables["lead_truth"], on="lead_id")

@@ -270,7 +270,9 @@ def _kpi_frame(sim: _Simulation, ids: dict[int, str], leads: pd.DataFrame) -> pd
     for m in range(sim.burn_in, sim.n_months):
         month = _month_label(sim, m)
         ms, me = int(sim.month_start[m]), int(sim.month_end[m])
-        launch_window = launch_model is not None and sim.launch_month <= m < sim.launch_month + 12
+        # the brand's newest model is counted every month it is on sale (not only its first year): a group's
+        # dealer.yml weights new-model sales in its growth stage, whichever year each brand launched in
+        launch_window = launch_model is not None and sim.launch_month <= m
         for p in sorted(sim._consultants_in_month(m), key=lambda q: ids[q.index]):
             cid = ids[p.index]
             s = sim.stores.index(p.store)
