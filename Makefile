@@ -26,6 +26,10 @@ install: $(STAMP)
 report: $(STAMP)  ## run the monthly batch on data_samples/ (MONTH=YYYY-MM DATA=dir OUT=dir to change)
 	$(BIN)/kit report --month $(MONTH) --data $(DATA) --out $(OUT) --workers 2
 
+# compiled modules (and pytest's rewritten test modules) are cached between runs even where the environment turns
+# bytecode writing off: without the cache every run recompiles the kit and its tests (twice the collection time)
+test test-fast: export PYTHONDONTWRITEBYTECODE :=
+
 test: $(STAMP)    ## the whole test suite (installs Debian's chromium for the browser tests when it can)
 	tools/ensure-chromium.sh
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=25

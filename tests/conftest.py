@@ -1,10 +1,9 @@
 """Suite-wide settings: property tests are derandomised so a run is reproducible (CI and a developer see the same
-examples); ``HYPOTHESIS_PROFILE=explore`` searches fresh random examples when hunting for new edge cases. Notebooks
-executed by the tests leave out their ``explore`` cells, as the runner does (the what-ifs are tested in-process)."""
+examples); ``HYPOTHESIS_PROFILE=explore`` searches fresh random examples when hunting for new edge cases."""
 
 import os
+import re
 
-import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile("repeatable", derandomize=True, deadline=None,
@@ -14,21 +13,14 @@ settings.register_profile("explore", deadline=None, max_examples=500,
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _notebooks_without_explore_cells():
-    """papermill runs a notebook as the batch does: without the cells tagged ``explore``. A widget kernel-side with
-    no frontend can stall nbclient for good (nbclient#312); the what-ifs' widgets are built and checked in-process."""
-    import papermill
+_SLOW_MODULE = re.compile(r"^pytestmark = pytest\.mark\.slow", re.M)
 
-    from kit.runner.execute import _without_explore
 
-    real = papermill.execute_notebook
-
-    def execute(input_path, *args, **kwargs):
-        if isinstance(input_path, (str, os.PathLike)):
-            input_path = _without_explore(str(input_path))
-        return real(input_path, *args, **kwargs)
-
-    with pytest.MonkeyPatch.context() as patch:  # session-wide: module fixtures execute notebooks too
-        patch.setattr(papermill, "execute_notebook", execute)
-        yield
+def pytest_ignore_collect(collection_path, config):
+    """``-m "not slow"`` (``make test-fast``) does not even import a module marked slow as a whole: importing the
+    notebook and browser tooling would cost each worker seconds for tests it deselects anyway."""
+    if (config.getoption("markexpr") == "not slow" and collection_path.suffix == ".py"
+            and collection_path.name.startswith("test_")
+            and _SLOW_MODULE.search(collection_path.read_text(encoding="utf-8"))):
+        return True
+    return None

@@ -591,6 +591,7 @@ def test_calibrated_bands_cover_as_promised_on_series_of_known_distribution():
         assert low <= 100 * inside <= high
 
 
+@pytest.mark.slow  # an accuracy check over many generated series (seconds); the benchmark is in `make bench`
 def test_the_default_beats_seasonal_naive_on_held_out_generated_series():
     # 60 store × model series with a yearly pattern, a trend and Poisson noise; the last 12 months held out
     rng = np.random.default_rng(5)

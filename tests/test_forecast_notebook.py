@@ -50,9 +50,11 @@ def run_notebook(folder: Path, out: Path, lang: str) -> tuple[dict, object]:
     import nbformat
     import papermill as pm
 
+    from kit.runner.execute import without_explore  # as the batch runs it (the what-ifs need JupyterLab)
+
     out.mkdir(parents=True, exist_ok=True)
     run = {"output_dir": str(out), "glue_file": str(out / "glue.json"), "reports_dir": str(out.parent)}
-    pm.execute_notebook(str(NOTEBOOK), str(out / "forecast.ipynb"), kernel_name="python3",
+    pm.execute_notebook(without_explore(NOTEBOOK), str(out / "forecast.ipynb"), kernel_name="python3",
                         cwd=str(config.NOTEBOOKS_DIR), progress_bar=False,
                         parameters={"data_dir": str(folder), "lang": lang, "run": run,
                                     "backtest_windows": BACKTEST_WINDOWS})

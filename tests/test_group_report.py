@@ -5,6 +5,7 @@ and the notebook end to end on a small generated group (slow)."""
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from pathlib import Path
@@ -217,7 +218,9 @@ def test_a_report_waits_for_a_step_still_being_computed_and_gives_up_after_its_w
     def finish():
         time.sleep(0.5)
         _small_forecast().to_parquet(folder / "forecast.parquet", index=False)
-        (folder / "forecast.json").write_text(json.dumps({"status": "ok", "parameters": {"months": 4}}))
+        # replaced in one step, as the run writes it (a reader polling a half-written record would read nothing)
+        (folder / ".forecast.json.tmp").write_text(json.dumps({"status": "ok", "parameters": {"months": 4}}))
+        os.replace(folder / ".forecast.json.tmp", folder / "forecast.json")
 
     threading.Thread(target=finish).start()
     assert shared.read_shared(folder, "forecast", wait_seconds=10) is not None
@@ -276,13 +279,15 @@ def test_a_failing_shared_step_is_recorded_and_reads_as_none(hand, tmp_path, mon
 def test_the_group_notebook_runs_and_glues_the_numbers_of_the_league(tmp_path):
     import papermill as pm
 
+    from kit.runner.execute import without_explore  # as the batch runs it (the what-ifs need JupyterLab)
+
     from kit.report import read_glue
     from kit.samples import write_group
 
     data = tmp_path / "group"
     write_group(data, 3, months=15, seed=11, truth=False)
     glue = tmp_path / "glue.json"
-    pm.execute_notebook(str(ROOT / "notebooks" / "group_overview.ipynb"), str(tmp_path / "out.ipynb"),
+    pm.execute_notebook(without_explore(ROOT / "notebooks" / "group_overview.ipynb"), str(tmp_path / "out.ipynb"),
                         parameters={"month": "2026-10", "data_dir": str(data), "lang": "zh",
                                     "run": {"glue_file": str(glue), "output_dir": str(tmp_path)}},
                         cwd=str(ROOT / "notebooks"), kernel_name="python3", progress_bar=False)

@@ -9,7 +9,6 @@ import re
 import sys
 from pathlib import Path
 
-import nbformat
 import pandas as pd
 import pytest
 
@@ -32,6 +31,8 @@ def _notebook(path: Path, title: str, params: str, *cells: str, meta: dict | Non
     write(str(path), [md(f"# {title}\n\nA test report.", lang="en"), md(f"# {title}", lang="zh"),
                       code(params, tags=["parameters"]), *[code(c) for c in cells]])
     if meta:
+        import nbformat  # here, not at the top: `make test-fast` collects this module without executing notebooks
+
         nb = nbformat.read(path, as_version=4)
         nb.metadata["kit"] = meta
         nbformat.write(nb, path)

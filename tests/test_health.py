@@ -428,6 +428,7 @@ def _headers_of(folder: Path) -> set[str]:
 
 
 @pytest.mark.parametrize("case", sorted(WARNING_CASES))
+@pytest.mark.slow  # the corpus: a whole folder validated per case (make test runs it)
 def test_every_warning_speaks_chinese(folder, case):
     breaker, key = WARNING_CASES[case]
     breaker(folder)
@@ -439,6 +440,7 @@ def test_every_warning_speaks_chinese(folder, case):
 
 
 @pytest.mark.parametrize("case", sorted(ERROR_CASES))
+@pytest.mark.slow  # the corpus: a whole folder validated per case (make test runs it)
 def test_common_errors_speak_chinese(folder, case):
     breaker, key = ERROR_CASES[case]
     breaker(folder)

@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
-from scipy.stats import kendalltau
 
 from kit import kpi
 from kit.config import DEFAULT_SETTINGS_FILE
@@ -659,6 +658,8 @@ def _random_matrix(m: int = 12, k: int = 4, seed: int = 1) -> pd.DataFrame:
 
 
 def test_rank_stability_tau_matches_scipy():
+    from scipy.stats import kendalltau
+
     matrix = _random_matrix()
     weights = {"m0": 0.4, "m1": 0.3, "m2": 0.2, "m3": 0.1}
     result = kpi.rank_stability(matrix, weights, n=30, concentration=10, seed=3)

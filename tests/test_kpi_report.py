@@ -290,6 +290,7 @@ def hostile_run(tmp_path_factory):
     dealer.yml carry a hostile metric name and a hostile profile name; exported to the manager's page."""
     import papermill as pm
 
+    from kit.runner.execute import without_explore  # as the batch runs it (the what-ifs need JupyterLab)
     from kit.runner.export import write_html
     from kit.samples import make_dealership
 
@@ -315,8 +316,8 @@ def hostile_run(tmp_path_factory):
     (data / "dealer.yml").write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
 
     glue, executed = out / "kpi.glue.json", out / "kpi_weighting.ipynb"
-    pm.execute_notebook(str(config.NOTEBOOKS_DIR / "kpi_weighting.ipynb"), str(executed), kernel_name="python3",
-                        cwd=str(config.NOTEBOOKS_DIR), progress_bar=False,
+    pm.execute_notebook(without_explore(config.NOTEBOOKS_DIR / "kpi_weighting.ipynb"), str(executed),
+                        kernel_name="python3", cwd=str(config.NOTEBOOKS_DIR), progress_bar=False,
                         parameters={"lang": "zh", "data_dir": str(data), "stability_draws": 200,
                                     "run": {"output_dir": str(out), "glue_file": str(glue)}})
     head = json.loads(glue.read_text(encoding="utf-8"))

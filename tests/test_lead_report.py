@@ -38,12 +38,14 @@ def dealership(tmp_path_factory):
 def executed(dealership, tmp_path_factory):
     import papermill as pm
 
+    from kit.runner.execute import without_explore  # as the batch runs it (the what-ifs need JupyterLab)
+
     data, _ = dealership
     out = tmp_path_factory.mktemp("report")
     glue = out / "glue.json"
     notebook = out / "lead_scoring.ipynb"
-    pm.execute_notebook(str(config.NOTEBOOKS_DIR / "lead_scoring.ipynb"), str(notebook), kernel_name="python3",
-                        cwd=str(config.NOTEBOOKS_DIR), progress_bar=False,
+    pm.execute_notebook(without_explore(config.NOTEBOOKS_DIR / "lead_scoring.ipynb"), str(notebook),
+                        kernel_name="python3", cwd=str(config.NOTEBOOKS_DIR), progress_bar=False,
                         parameters={"data_dir": str(data), "lang": "zh",
                                     "run": {"output_dir": str(out), "glue_file": str(glue)}})
     return out, json.loads(glue.read_text(encoding="utf-8")), json.loads(notebook.read_text(encoding="utf-8"))

@@ -48,7 +48,8 @@ def group() -> pd.DataFrame:
 
 @pytest.mark.parametrize("method", ["mint_shrink", "bottom_up"])
 def test_every_level_adds_up(group, method):
-    fc = kf.reconcile(group, 4, method=method, spring_festival=False)
+    # the base forecasts are Theta's (quick); the default's own reconciled forecast is tested end to end (slow)
+    fc = kf.reconcile(group, 4, method=method, forecast_method="theta", spring_festival=False)
     # 12 store × model, 3 stores, 4 models over the stores, 1 group = 20 series × 4 months
     assert fc["unique_id"].nunique() == 20 and len(fc) == 80
     assert assert_coherent(fc) < 1e-6 * fc["yhat"].max()
@@ -60,16 +61,14 @@ def test_every_level_adds_up(group, method):
     assert assert_coherent(fc, "base_yhat") > 1e-3
 
 
-@pytest.mark.slow
 def test_bottom_up_keeps_the_bottom_forecasts(group):
-    fc = kf.reconcile(group, 3, method="bottom_up", spring_festival=False)
+    fc = kf.reconcile(group, 3, method="bottom_up", forecast_method="theta", spring_festival=False)
     bottom = fc[fc["level"] == "store_model"]
     np.testing.assert_allclose(bottom["yhat"], bottom["base_yhat"], rtol=1e-5)
 
 
-@pytest.mark.slow
 def test_levels_and_order(group):
-    fc = kf.reconcile(group, 2, spring_festival=False, level=(80,))
+    fc = kf.reconcile(group, 2, forecast_method="theta", spring_festival=False, level=(80,))
     assert fc["level"].drop_duplicates().tolist() == ["group", "store", "model", "store_model"]
     assert fc["unique_id"].iloc[0] == "ALL/ALL"
     assert {"yhat_lo_80", "yhat_hi_80", "base_yhat", "series_class", "method"} <= set(fc.columns)
@@ -79,8 +78,8 @@ def test_levels_and_order(group):
 def test_totals_in_the_input_are_rebuilt_from_the_bottom(group):
     # a wrong total in the input must not matter: the hierarchy is rebuilt from the store × model series
     wrong = pd.concat([group, group[group["unique_id"] == "S1/M0"].assign(unique_id="S1/ALL", y=1000.0)])
-    fc = kf.reconcile(wrong, 2, method="bottom_up", spring_festival=False, level=())
-    right = kf.reconcile(group, 2, method="bottom_up", spring_festival=False, level=())
+    fc = kf.reconcile(wrong, 2, method="bottom_up", forecast_method="theta", spring_festival=False, level=())
+    right = kf.reconcile(group, 2, method="bottom_up", forecast_method="theta", spring_festival=False, level=())
     pd.testing.assert_frame_equal(fc, right)
 
 
@@ -94,7 +93,7 @@ def test_sales_series_feed_reconciliation():
     series = kf.sales_series(sales)
     assert set(series["unique_id"]) == {"S1/Aurora", "S1/Breeze", "S2/Aurora", "S2/Breeze", "S1/ALL", "S2/ALL",
                                         "ALL/Aurora", "ALL/Breeze", "ALL/ALL"}
-    fc = kf.reconcile(series, 3, spring_festival=False)
+    fc = kf.reconcile(series, 3, forecast_method="theta", spring_festival=False)
     assert assert_coherent(fc) < 1e-6 * fc["yhat"].max()
 
 
@@ -143,8 +142,9 @@ def test_a_singular_mint_falls_back_to_structural_scaling_and_says_so(group, mon
     monkeypatch.setattr(hierarchy, "_reconciler",
                         lambda method: Singular(method=method, nonnegative=True) if method == "mint_shrink"
                         else real(method))
-    fc = kf.reconcile(group, 3, spring_festival=False, level=(80,))
+    fc = kf.reconcile(group, 3, forecast_method="theta", spring_festival=False, level=(80,))
     assert fc.attrs["reconciler"] == "wls_struct"
     assert assert_coherent(fc) < 1e-6 * fc["yhat"].max()
-    expected = kf.reconcile(group, 3, method="wls_struct", spring_festival=False, level=(80,))
+    expected = kf.reconcile(group, 3, method="wls_struct", forecast_method="theta", spring_festival=False,
+                            level=(80,))
     np.testing.assert_allclose(fc["yhat"], expected["yhat"], rtol=1e-9)

@@ -193,9 +193,12 @@ def _run(folder: Path, out: Path, *, lang: str, run: dict) -> tuple[dict, object
     import nbformat
     import papermill as pm
 
+    from kit.runner.execute import without_explore  # as the batch runs it (the what-ifs need JupyterLab)
+
     out.mkdir(parents=True, exist_ok=True)
     run = {"output_dir": str(out), "glue_file": str(out / "glue.json"), **run}
-    pm.execute_notebook(str(NOTEBOOK), str(out / "sales.ipynb"), kernel_name="python3", cwd=str(config.PROJECT_ROOT),
+    pm.execute_notebook(without_explore(NOTEBOOK), str(out / "sales.ipynb"), kernel_name="python3",
+                        cwd=str(config.PROJECT_ROOT),
                         parameters={"data_dir": str(folder), "lang": lang, "run": run}, progress_bar=False)
     return json.loads((out / "glue.json").read_text(encoding="utf-8")), nbformat.read(str(out / "sales.ipynb"), 4)
 

@@ -6,13 +6,11 @@ import base64
 import hashlib
 import re
 
-import nbformat
 import numpy as np
 import pandas as pd
 import pytest
 
 from kit.report import markdown, note, table
-from kit.report.page import KitPagePreprocessor, clean_html, content_security_policy, safe_output, script
 
 XSS = ["<script>alert(1)</script>", "<img src=x onerror=alert(2)>", "javascript:alert(3)",
        "[click](javascript:alert(4))", "![x](http://evil.example/t.png)", '"><svg onload=alert(5)>']
@@ -135,6 +133,10 @@ def test_note_escapes_and_checks_its_kind():
 
 
 def test_page_outputs_are_made_safe():
+    import nbformat  # here, not at the top (nbformat and nbconvert cost seconds at collection in every worker)
+
+    from kit.report.page import clean_html, safe_output
+
     hostile = {"output_type": "display_data", "metadata": {}, "data": {
         "text/html": '<div class="a" data-v="1"><img src=x onerror=alert(1)><img src="data:image/png;base64,AA==">'
                      '<a href="javascript:alert(1)">j</a><script>alert(2)</script><p onclick="x()">p</p></div>',
@@ -151,6 +153,10 @@ def test_page_outputs_are_made_safe():
 
 
 def test_page_gets_the_script_its_hash_and_the_language():
+    import nbformat
+
+    from kit.report.page import KitPagePreprocessor, content_security_policy, script
+
     nb = nbformat.v4.new_notebook()
     nb.metadata["papermill"] = {"parameters": {"lang": "zh"}}
     _, resources = KitPagePreprocessor().preprocess(nb, {})

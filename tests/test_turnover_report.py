@@ -34,10 +34,12 @@ def _run(data: Path, out: Path, lang: str) -> tuple[dict, list, object]:
     import nbformat
     import papermill as pm
 
+    from kit.runner.execute import without_explore  # as the batch runs it (the what-ifs need JupyterLab)
+
     glue = out / "glue.json"
     executed = out / "staff_turnover.ipynb"
-    pm.execute_notebook(str(config.NOTEBOOKS_DIR / "staff_turnover.ipynb"), str(executed), kernel_name="python3",
-                        parameters={"lang": lang, "data_dir": str(data),
+    pm.execute_notebook(without_explore(config.NOTEBOOKS_DIR / "staff_turnover.ipynb"), str(executed),
+                        kernel_name="python3", parameters={"lang": lang, "data_dir": str(data),
                                     "run": {"output_dir": str(out), "glue_file": str(glue)}},
                         cwd=str(config.NOTEBOOKS_DIR), progress_bar=False)
     headline = json.loads(glue.read_text(encoding="utf-8"))

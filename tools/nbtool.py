@@ -5,28 +5,32 @@ Usage from a script: ``write("notebooks/x.ipynb", [md("# Title", lang="en"), cod
 
 from __future__ import annotations
 
-import nbformat
+
+def _nbformat():
+    import nbformat  # on first use: importing it (jsonschema's format grammars) costs seconds
+
+    return nbformat
 
 
 def md(source: str, *, lang: str | None = None):
-    cell = nbformat.v4.new_markdown_cell(source.strip("\n"))
+    cell = _nbformat().v4.new_markdown_cell(source.strip("\n"))
     if lang:
         cell.metadata["tags"] = [f"lang-{lang}"]
     return cell
 
 
 def code(source: str, *, tags: list[str] | None = None):
-    cell = nbformat.v4.new_code_cell(source.strip("\n"))
+    cell = _nbformat().v4.new_code_cell(source.strip("\n"))
     if tags:
         cell.metadata["tags"] = tags
     return cell
 
 
 def write(path: str, cells: list) -> None:
-    nb = nbformat.v4.new_notebook()
+    nb = _nbformat().v4.new_notebook()
     nb.cells = cells
     nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
     nb.metadata["language_info"] = {"name": "python"}
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"c{i:02d}"
-    nbformat.write(nb, path)
+    _nbformat().write(nb, path)

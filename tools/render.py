@@ -38,9 +38,9 @@ def main() -> None:
               "run": run}
     declared = set(pm.inspect_notebook(str(config.NOTEBOOKS_DIR / f"{args.name}.ipynb")))
     executed = out / f"{args.name}.ipynb"
-    from kit.runner.execute import _without_explore  # as the batch runs it: the what-ifs need JupyterLab
+    from kit.runner.execute import without_explore  # as the batch runs it: the what-ifs need JupyterLab
 
-    pm.execute_notebook(_without_explore(str(config.NOTEBOOKS_DIR / f"{args.name}.ipynb")), str(executed),
+    pm.execute_notebook(without_explore(str(config.NOTEBOOKS_DIR / f"{args.name}.ipynb")), str(executed),
                         parameters={k: v for k, v in params.items() if k in declared}, kernel_name="python3",
                         cwd=str(config.NOTEBOOKS_DIR), progress_bar=False)
     headline = json.loads(glue.read_text(encoding="utf-8")) if glue.exists() else {}

@@ -7,6 +7,7 @@ file, the rows as Excel shows them, the column, what was expected and what was f
 
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -295,15 +296,15 @@ def _expectation(col: Column) -> str:
     }.get(col.kind, "text")
 
 
-def _check_columns(out: pd.DataFrame, spec: TableSpec, fname: str, rownums,
-                   unparsed: dict[str, np.ndarray] | None = None) -> list[Problem]:
-    """Per-column rules with pandera: nulls, allowed values, ranges, unique key."""
+@functools.lru_cache(maxsize=64)
+def _schema(columns: tuple, key: tuple[str, ...]):
+    """The pandera schema of a table's columns and key, and the catalog key of each check's message (built once per
+    table contract: building it costs more than validating a small table)."""
     import pandera.pandas as pa
 
-    problems: list[Problem] = []
-    columns = {}
+    checked = {}
     keys: dict[tuple[str, str], tuple[str, dict]] = {}  # (column, check message) -> catalog key and fields
-    for col in spec.columns:
+    for col in columns:
         checks = []
         if col.allowed is not None:
             checks.append(pa.Check.isin(list(col.allowed), error=f"one of {', '.join(col.allowed)}"))
@@ -314,9 +315,18 @@ def _check_columns(out: pd.DataFrame, spec: TableSpec, fname: str, rownums,
         if col.max is not None:
             checks.append(pa.Check.le(col.max, error=f"a value of at most {col.max:g}"))
             keys[col.name, checks[-1].error] = ("value_above_max", {"max": f"{col.max:g}"})
-        columns[col.name] = pa.Column(nullable=col.nullable or not col.required, checks=checks, required=False,
+        checked[col.name] = pa.Column(nullable=col.nullable or not col.required, checks=checks, required=False,
                                       coerce=False)
-    schema = pa.DataFrameSchema(columns, strict=False, unique=list(spec.key) or None)
+    return pa.DataFrameSchema(checked, strict=False, unique=list(key) or None), keys
+
+
+def _check_columns(out: pd.DataFrame, spec: TableSpec, fname: str, rownums,
+                   unparsed: dict[str, np.ndarray] | None = None) -> list[Problem]:
+    """Per-column rules with pandera: nulls, allowed values, ranges, unique key."""
+    import pandera.pandas as pa
+
+    problems: list[Problem] = []
+    schema, keys = _schema(spec.columns, spec.key)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # pandera's internal pandas deprecation notes are not the user's problem

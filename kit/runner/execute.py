@@ -238,7 +238,7 @@ def _run_notebook(task: ReportTask, out_nb: Path, kernel_dir: Path, workdir: Pat
 
             parameters["run"] = {k: parameters[k] for k in RUN_KEYS if k in parameters}
         parameters = {k: v for k, v in parameters.items() if k in declared}
-        pm.execute_notebook(_without_explore(task.notebook), str(out_nb), parameters=parameters,
+        pm.execute_notebook(without_explore(task.notebook), str(out_nb), parameters=parameters,
                             kernel_name="python3", cwd=str(kernel_dir), progress_bar=False, log_output=False,
                             request_save_on_cell_execute=True, execution_timeout=max(1, int(task.timeout_seconds)),
                             start_timeout=START_TIMEOUT, kernel_manager_class=KitKernelManager, config=config)
@@ -253,7 +253,7 @@ def _run_notebook(task: ReportTask, out_nb: Path, kernel_dir: Path, workdir: Pat
     return None, None
 
 
-def _without_explore(path: str):
+def without_explore(path: str):
     """The notebook without its ``explore`` cells: what-ifs need a live JupyterLab (a batch has no one to move the
     sliders, the HTML leaves them out, and widget messages without a frontend can stall nbclient, nbclient#312)."""
     import nbformat
