@@ -272,7 +272,7 @@ def _kpi_frame(sim: _Simulation, ids: dict[int, str], leads: pd.DataFrame) -> pd
         ms, me = int(sim.month_start[m]), int(sim.month_end[m])
         # the brand's newest model is counted every month it is on sale (not only its first year): a group's
         # dealer.yml weights new-model sales in its growth stage, whichever year each brand launched in
-        launch_window = launch_model is not None and sim.launch_month <= m
+        new_model_on_sale = launch_model is not None and sim.launch_month <= m
         for p in sorted(sim._consultants_in_month(m), key=lambda q: ids[q.index]):
             cid = ids[p.index]
             s = sim.stores.index(p.store)
@@ -302,7 +302,7 @@ def _kpi_frame(sim: _Simulation, ids: dict[int, str], leads: pd.DataFrame) -> pd
                 ("active_customers", active, max(1, round(leads_per_head * 1.1 * min(ramp, 1.0)))),
                 ("display_score", float(np.clip(round(rng.normal(87 + 3 * p.conscientiousness, 4)), 40, 100)), 90),
             ]
-            if launch_window:
+            if new_model_on_sale:
                 target_new = max(0.5, round(target_units * sim.model_shares[m][[x.name for x in sim.models].index(
                     launch_model)], 1))
                 metrics.append(("new_model_units", int(new_model.get((cid, month), 0)), target_new))
