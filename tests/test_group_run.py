@@ -133,6 +133,30 @@ def test_the_group_index_lists_every_store_with_its_status_numbers_and_link_and_
     assert "3 家门店中有 1 家全部报告已生成" in zh
 
 
+
+def test_a_column_whose_label_names_each_stores_own_target_keeps_the_target_beside_each_number():
+    """Each store has its own turnover target: the heading must not carry the first store's (it did: "target 39%"
+    over a store whose target is 34%)."""
+    def store(sid: str, turnover: tuple[str, str], rate: tuple[str, str]) -> dict:
+        return {"store_id": sid, "name": sid, "folder": sid, "status": "ok", "reports": [
+            {"name": "staff_turnover", "title": "Staff turnover", "status": "ok",
+             "headline": {"turnover_ttm": {"label": turnover[0], "display": turnover[1]}}},
+            {"name": "lead_scoring", "title": "Lead scoring", "status": "ok",
+             "headline": {"rate": {"label": rate[0], "display": rate[1]}}}]}
+
+    html = stores_section([store("S1", ("Turnover, 12 months (target 39%)", "47.6%"), ("Leads, 2026-07", "7.3%")),
+                           store("S2", ("Turnover, 12 months (target 34%)", "34.1%"), ("Orders, 2026-08", "9%"))],
+                          "en")
+    assert ">Turnover, 12 months</th>" in html and "target 39%)</th>" not in html
+    row1 = re.search(r'<tr id="store-S1">.*?</tr>', html).group(0)
+    row2 = re.search(r'<tr id="store-S2">.*?</tr>', html).group(0)
+    assert "47.6% (target 39%)" in row1 and "34.1% (target 34%)" in row2
+    # labels that differ in more than a closing parenthesis: the report's title heads the column
+    assert ">Lead scoring</th>" in html and "7.3% (Leads, 2026-07)" in row1 and "9% (Orders, 2026-08)" in row2
+    zh = stores_section([store("S1", ("近 12 个月流失率（目标 39%）", "47.6%"), ("线索", "1")),
+                         store("S2", ("近 12 个月流失率（目标 34%）", "34.1%"), ("线索", "2"))], "zh")
+    assert ">近 12 个月流失率</th>" in zh and "34.1%（目标 34%）" in zh and ">线索</th>" in zh
+
 def test_store_indexes_share_one_font_subset_that_covers_every_page(tmp_path, monkeypatch):
     """A subset of the CJK font costs seconds; a hundred store indexes make one, not one each."""
     from kit import webfont

@@ -12,6 +12,7 @@ store with its status, its reports' first headline numbers and a link to its ind
 from __future__ import annotations
 
 import json
+import re
 from html import escape as e
 from pathlib import Path
 from typing import Iterable
@@ -148,6 +149,42 @@ def _first_number(report: dict) -> tuple[str, str] | None:
     return None
 
 
+#: a label's closing parenthesis, e.g. "(target 39%)" or "（目标 39%）": the part of a label that may differ by store
+_LABEL_DETAIL = re.compile(r"\s*([(（][^()（）]*[)）])\s*$")
+
+
+def _column_titles(stores: list[dict]) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """The heading of each report's column and, where the stores' labels differ only in a closing parenthesis (each
+    store's own target), that parenthesis by label, to show beside each store's number instead of in the heading.
+
+    A column is named by its first headline number's label when every store's is the same; by the label without its
+    parenthesis when only that differs ("Turnover, 12 months" over "47.6% (target 39%)"); otherwise by the report's
+    title, each cell then carrying its own label in parentheses."""
+    labels: dict[str, list[str]] = {}
+    report_titles: dict[str, str] = {}
+    for entry in stores:
+        for r in entry.get("reports") or []:
+            report_titles.setdefault(r["name"], r.get("title") or r["name"])
+            first = _first_number(r)
+            if first and first[0] and first[0] not in labels.setdefault(r["name"], []):
+                labels[r["name"]].append(first[0])
+    titles: dict[str, str] = {}
+    details: dict[str, dict[str, str]] = {}
+    for name, title in report_titles.items():
+        seen = labels.get(name) or []
+        if len(seen) <= 1:
+            titles[name] = seen[0] if seen else title
+            continue
+        bases = {_LABEL_DETAIL.sub("", label) for label in seen}
+        if len(bases) == 1:
+            titles[name] = bases.pop()
+            details[name] = {label: (m.group(1) if (m := _LABEL_DETAIL.search(label)) else "") for label in seen}
+        else:
+            titles[name] = title
+            details[name] = {label: f"({label})" for label in seen}
+    return titles, details
+
+
 def stores_section(stores: list[dict], lang: str) -> str:
     """The group index's stores: a summary line, then one row per store — status, the first headline number of
     each of its reports, a link to its index (or, for a store left out of the run, why)."""
@@ -158,15 +195,7 @@ def stores_section(stores: list[dict], lang: str) -> str:
         for r in entry.get("reports") or []:
             if r["name"] not in names:
                 names.append(r["name"])
-    titles: dict[str, str] = {}  # a column is named by its number (the report's title when it has none)
-    for entry in stores:
-        for r in entry.get("reports") or []:
-            first = _first_number(r)
-            if first and first[0]:
-                titles[r["name"]] = titles.get(r["name"]) or first[0]
-    for entry in stores:
-        for r in entry.get("reports") or []:
-            titles.setdefault(r["name"], r.get("title") or r["name"])
+    titles, details = _column_titles(stores)
     failed = [s for s in stores if s.get("status") != "ok"]
     summary = i18n.t("group.index_summary", lang, ok=len(stores) - len(failed), stores=len(stores))
     if failed:
@@ -198,6 +227,9 @@ def stores_section(stores: list[dict], lang: str) -> str:
             else:
                 first = _first_number(r)
                 text = first[1] if first else i18n.t("status_ok", lang)
+                detail = details.get(n, {}).get(first[0], "") if first else ""
+                if detail:  # the store's own part of its label, e.g. its own target
+                    text += detail if detail.startswith("（") else f" {detail}"
             cls = ' class="kit-flag"' if r is not None and r.get("status") != "ok" else ' class="kit-num"'
             cells.append(f'<td data-label="{e(titles[n])}"{cls}>{e(text)}</td>')
         rows.append(f'<tr id="store-{e(entry["store_id"])}">{"".join(cells)}</tr>')
