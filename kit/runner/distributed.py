@@ -118,8 +118,8 @@ class DaskPool:
         if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
             raise UsageError(f"--workers: expected a whole number of reports at once, 1 or more; got {workers!r}.")
         # the module's limits at call time (a test may shorten them)
-        connect_seconds = connect_seconds or CONNECT_SECONDS
-        worker_wait_seconds = worker_wait_seconds or WORKER_WAIT_SECONDS
+        connect_seconds = CONNECT_SECONDS if connect_seconds is None else connect_seconds
+        worker_wait_seconds = WORKER_WAIT_SECONDS if worker_wait_seconds is None else worker_wait_seconds
         try:
             from distributed import Client
         except ImportError:
