@@ -169,6 +169,24 @@ def test_advice_names_the_order_the_stores_over_the_line_the_weak_converter_and_
     assert advice["group.advice.kpi_missing"]["names"] == "S2"
 
 
+def test_a_long_list_of_stores_names_five_and_counts_the_rest_in_the_reports_language():
+    ids = [f"S{i}" for i in range(1, 9)]
+    stores = pd.DataFrame({"store_id": ids, "conversion_rate": 0.08, "overdue_rate": 0.1, "turnover_gap": 0.0,
+                           "kpi_score": 0.9})
+    rows = pd.DataFrame({"store_id": ids, "order_n1_units": 2, "over_stock_line": True})
+    plan = pd.DataFrame({"months_ahead": [1], "plan_month": [pd.Timestamp("2026-11-01")]})
+    ov = _overview(stores, {"conversion_rate": 0.08}, pd.Series({"order_n1_units": 16}), rows, plan)
+    en = dict(group.what_to_do(ov, lang="en"))["group.advice.order_over_line"]
+    zh = dict(group.what_to_do(ov, lang="zh"))["group.advice.order_over_line"]
+    assert en["names"] == "S1, S2, S3, S4, S5 and 3 more" and en["over"] == 8
+    assert zh["names"] == "S1、S2、S3、S4、S5 及其他 3 家"
+    # the sentence ends once: no "… ." where the list is cut
+    from kit.i18n import t
+
+    assert t("group.advice.order_over_line", "en", **en).endswith("S5 and 3 more.")
+    assert t("group.advice.order_over_line", "zh", **zh).endswith("及其他 3 家。")
+
+
 def test_no_conversion_advice_when_the_weakest_store_is_near_the_group():
     stores = pd.DataFrame({"store_id": ["S1", "S2"], "conversion_rate": [0.07, 0.09], "overdue_rate": [0.1, 0.1],
                            "turnover_gap": [0.0, 0.0], "kpi_score": [0.8, 0.9]})

@@ -130,7 +130,7 @@ def test_the_group_index_lists_every_store_with_its_status_numbers_and_link_and_
     assert "kit-badge-failed" in row2 and 'class="kit-flag"' in row2
     assert "<b>" not in html
     zh = stores_section(stores, "zh")
-    assert "3 家门店中有 1 家全部报告已生成" in zh
+    assert "3 家门店中有 1 家全部报告已生成" in zh and "S2、S3" in zh
 
 
 
@@ -156,6 +156,11 @@ def test_a_column_whose_label_names_each_stores_own_target_keeps_the_target_besi
     zh = stores_section([store("S1", ("近 12 个月流失率（目标 39%）", "47.6%"), ("线索", "1")),
                          store("S2", ("近 12 个月流失率（目标 34%）", "34.1%"), ("线索", "2"))], "zh")
     assert ">近 12 个月流失率</th>" in zh and "34.1%（目标 34%）" in zh and ">线索</th>" in zh
+    # in Chinese a cell's own label sits in full-width brackets, as the rest of the page's
+    zh = stores_section([store("S1", ("流失率", "47.6%"), ("线索，2026-07", "7.3%")),
+                         store("S2", ("流失率", "34.1%"), ("订单，2026-08", "9%"))], "zh")
+    assert "7.3%（线索，2026-07）" in zh and "9%（订单，2026-08）" in zh and "(" not in re.sub(r"<[^>]*>", "", zh)
+
 
 def test_store_indexes_share_one_font_subset_that_covers_every_page(tmp_path, monkeypatch):
     """A subset of the CJK font costs seconds; a hundred store indexes make one, not one each."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 
 from kit.group.summary import GroupOverview
+from kit.i18n import t
 from kit.report.format import format_value
 
 MAX_ADVICE = 5
@@ -28,9 +29,11 @@ def _pct(value: float, lang: str) -> str:
     return format_value(value, "pct", lang=lang)
 
 
-def _stores(ids: list[str]) -> str:
-    shown = ", ".join(ids[:STORES_NAMED])
-    return shown + (" …" if len(ids) > STORES_NAMED else "")
+def _stores(ids: list[str], lang: str) -> str:
+    """The first :data:`STORES_NAMED` stores, then how many more ("S1, S2 and 3 more"): a list a sentence can end on."""
+    shown = t("group.advice.store_separator", lang).join(ids[:STORES_NAMED])
+    rest = len(ids) - STORES_NAMED
+    return t("group.advice.stores_and_more", lang, names=shown, more=rest) if rest > 0 else shown
 
 
 def _order(ov: GroupOverview, lang: str) -> list:
@@ -42,7 +45,7 @@ def _order(ov: GroupOverview, lang: str) -> list:
               "stores": len(ov.store_plan)}
     if over:
         return [("group.advice.order_over_line", {**fields, "over": len(over), "line": f"{ov.warning_stock_months:g}",
-                                                  "names": _stores(over)})]
+                                                  "names": _stores(over, lang)})]
     return [("group.advice.order", fields)]
 
 
@@ -73,7 +76,7 @@ def _turnover(ov: GroupOverview, lang: str) -> list:
     high = gaps[gaps["turnover_gap"] > TURNOVER_GAP].sort_values("turnover_gap", ascending=False, kind="stable")
     if high.empty:
         return []
-    return [("group.advice.turnover", {"names": _stores(high["store_id"].astype(str).tolist()),
+    return [("group.advice.turnover", {"names": _stores(high["store_id"].astype(str).tolist(), lang),
                                        "gap": _pct(TURNOVER_GAP, lang)})]
 
 
@@ -81,7 +84,7 @@ def _kpi(ov: GroupOverview, lang: str) -> list:
     missing = ov.stores.loc[ov.stores["kpi_score"].isna(), "store_id"].astype(str).tolist()
     if not missing:
         return []
-    return [("group.advice.kpi_missing", {"names": _stores(missing)})]
+    return [("group.advice.kpi_missing", {"names": _stores(missing, lang)})]
 
 
 def what_to_do(ov: GroupOverview, *, lang: str = "en") -> list[tuple[str, dict]]:

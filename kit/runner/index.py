@@ -153,13 +153,13 @@ def _first_number(report: dict) -> tuple[str, str] | None:
 _LABEL_DETAIL = re.compile(r"\s*([(（][^()（）]*[)）])\s*$")
 
 
-def _column_titles(stores: list[dict]) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+def _column_titles(stores: list[dict], lang: str = "en") -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     """The heading of each report's column and, where the stores' labels differ only in a closing parenthesis (each
     store's own target), that parenthesis by label, to show beside each store's number instead of in the heading.
 
     A column is named by its first headline number's label when every store's is the same; by the label without its
     parenthesis when only that differs ("Turnover, 12 months" over "47.6% (target 39%)"); otherwise by the report's
-    title, each cell then carrying its own label in parentheses."""
+    title, each cell then carrying its own label in parentheses (full-width ones in Chinese)."""
     labels: dict[str, list[str]] = {}
     report_titles: dict[str, str] = {}
     for entry in stores:
@@ -181,7 +181,7 @@ def _column_titles(stores: list[dict]) -> tuple[dict[str, str], dict[str, dict[s
             details[name] = {label: (m.group(1) if (m := _LABEL_DETAIL.search(label)) else "") for label in seen}
         else:
             titles[name] = title
-            details[name] = {label: f"({label})" for label in seen}
+            details[name] = {label: f"（{label}）" if lang == "zh" else f"({label})" for label in seen}
     return titles, details
 
 
@@ -195,11 +195,12 @@ def stores_section(stores: list[dict], lang: str) -> str:
         for r in entry.get("reports") or []:
             if r["name"] not in names:
                 names.append(r["name"])
-    titles, details = _column_titles(stores)
+    titles, details = _column_titles(stores, lang)
+    sep = "、" if lang == "zh" else ", "
     failed = [s for s in stores if s.get("status") != "ok"]
     summary = i18n.t("group.index_summary", lang, ok=len(stores) - len(failed), stores=len(stores))
     if failed:
-        summary += " " + i18n.t("group.index_failed", lang, stores=", ".join(s["store_id"] for s in failed))
+        summary += " " + i18n.t("group.index_failed", lang, stores=sep.join(s["store_id"] for s in failed))
     head = "".join(f'<th scope="col">{e(h)}</th>' for h in
                    [i18n.t("group.store", lang), i18n.t("group.status", lang), *[titles[n] for n in names]])
     rows = []
@@ -215,7 +216,7 @@ def stores_section(stores: list[dict], lang: str) -> str:
             state += f'<br><span class="kit-failure">{e(entry.get("reason") or "")}</span>'
         elif status != "ok":
             bad = [r.get("title") or r["name"] for r in entry.get("reports") or [] if r.get("status") != "ok"]
-            state += f' <span class="kit-failure">{e(", ".join(bad))}</span>'
+            state += f' <span class="kit-failure">{e(sep.join(bad))}</span>'
         cells.append(f'<td data-label="{e(i18n.t("group.status", lang))}">{state}</td>')
         own = {r["name"]: r for r in entry.get("reports") or []}
         for n in names:
